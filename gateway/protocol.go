@@ -62,20 +62,20 @@ const (
 
 // Error codes carried in error frames; stable, part of the protocol.
 const (
-	CodeBadJSON      = "bad_json"      // not a JSON object
-	CodeBadFrame     = "bad_frame"     // a field is missing, of the wrong type or invalid
-	CodeUnknownType  = "unknown_type"  // the type is not one of the protocol's
-	CodeInvalidUTF8  = "invalid_utf8"  // the frame is not valid UTF-8
-	CodeTooLarge     = "too_large"     // the frame is over the size limit
-	CodeRateLimited  = "rate_limited"  // too many frames; resend later
-	CodeUnauthorized = "unauthorized"  // wrong site key, credential or token
-	CodeForbidden    = "forbidden"     // not your conversation, or not allowed for your role
-	CodeNotFound     = "not_found"     // no such conversation or agent
-	CodeConflict     = "conflict"      // the conversation is not in the needed state
-	CodeClosed       = "closed"        // the conversation is closed
-	CodeCapacity     = "capacity"      // the agent has no spare capacity
-	CodeUnavailable  = "unavailable"   // temporary failure; the message was not stored; resend
-	CodeInternal     = "internal"      // a bug; the message was not stored
+	CodeBadJSON      = "bad_json"       // not a JSON object
+	CodeBadFrame     = "bad_frame"      // a field is missing, of the wrong type or invalid
+	CodeUnknownType  = "unknown_type"   // the type is not one of the protocol's
+	CodeInvalidUTF8  = "invalid_utf8"   // the frame is not valid UTF-8
+	CodeTooLarge     = "too_large"      // the frame is over the size limit
+	CodeRateLimited  = "rate_limited"   // too many frames; resend later
+	CodeUnauthorized = "unauthorized"   // wrong site key, credential or token
+	CodeForbidden    = "forbidden"      // not your conversation, or not allowed for your role
+	CodeNotFound     = "not_found"      // no such conversation or agent
+	CodeConflict     = "conflict"       // the conversation is not in the needed state
+	CodeClosed       = "closed"         // the conversation is closed
+	CodeCapacity     = "capacity"       // the agent has no spare capacity
+	CodeUnavailable  = "unavailable"    // temporary failure; the message was not stored; resend
+	CodeInternal     = "internal"       // a bug; the message was not stored
 	CodeHelloFirst   = "hello_required" // the first frame must be hello
 )
 
