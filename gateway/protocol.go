@@ -117,6 +117,7 @@ type Frame struct {
 	Position      int                    `json:"position,omitempty"` // 1 is next in line
 	Agents        []session.Agent        `json:"agents,omitempty"`
 	Duplicate     bool                   `json:"duplicate,omitempty"`
+	Pending       bool                   `json:"pending,omitempty"` // message: translations follow in translation frames
 	Lang          string                 `json:"lang,omitempty"`
 	Code          string                 `json:"code,omitempty"`
 	Error         string                 `json:"error,omitempty"` // human-readable detail of Code
