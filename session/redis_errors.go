@@ -51,7 +51,7 @@ func unavailable(err error) bool {
 func scriptStatus(op, status string) error {
 	var err error
 	switch status {
-	case "ok", "dup", "existing", "created":
+	case "ok", "dup", "existing", "created", "retry":
 		return nil
 	case "notfound":
 		err = ErrNotFound

@@ -182,7 +182,7 @@ return {'ok', redis.call('HGETALL', KEYS[1])}
 var scriptTransfer = redis.NewScript(luaPrelude + `
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {'notfound'} end
-if st ~= 'active' or redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] or ARGV[2] == ARGV[3] then
+if st ~= 'active' or redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] or ARGV[3] == '' or ARGV[2] == ARGV[3] then
   return {'conflict'}
 end
 local max = tonumber(ARGV[4]) or 0

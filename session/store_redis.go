@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -128,6 +129,9 @@ func (r *Redis) locate(ctx context.Context, id string) (convLocation, error) {
 
 // OpenConversation returns the visitor's open conversation or creates one.
 func (r *Redis) OpenConversation(ctx context.Context, c Conversation) (Conversation, bool, error) {
+	if c.State == "" {
+		c.State = StateQueued
+	}
 	if c.State != StateQueued && c.State != StateBot {
 		return Conversation{}, false, fmt.Errorf("session: open conversation in state %q: %w", c.State, ErrConflict)
 	}
@@ -225,7 +229,7 @@ const conversationsPage = 100
 
 // Conversations returns the site's conversations matching f, newest first.
 func (r *Redis) Conversations(ctx context.Context, siteID string, f Filter, limit int) ([]Conversation, error) {
-	var out []Conversation
+	out := []Conversation{}
 	for start := int64(0); ; start += conversationsPage {
 		ids, err := r.client.ZRevRange(ctx, r.keys.convs(siteID), start, start+conversationsPage-1).Result()
 		if err != nil {
@@ -254,7 +258,7 @@ func (r *Redis) Conversations(ctx context.Context, siteID string, f Filter, limi
 // index.
 func (r *Redis) load(ctx context.Context, siteID string, ids []string, index string) ([]Conversation, error) {
 	if len(ids) == 0 {
-		return nil, nil
+		return []Conversation{}, nil
 	}
 	pipe := r.client.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
@@ -403,6 +407,9 @@ func (r *Redis) Queue(ctx context.Context, siteID string) ([]Conversation, error
 
 // Assign gives a queued or bot-held conversation to the agent.
 func (r *Redis) Assign(ctx context.Context, conversationID, agentID string, maxActive int) (Conversation, error) {
+	if agentID == "" {
+		return Conversation{}, fmt.Errorf("session: assign conversation %q to no agent: %w", conversationID, ErrNotFound)
+	}
 	loc, err := r.locate(ctx, conversationID)
 	if err != nil {
 		return Conversation{}, err
@@ -479,6 +486,9 @@ func (r *Redis) Close(ctx context.Context, conversationID, by string) (Conversat
 
 // SetAgent creates or updates an agent's profile and presence.
 func (r *Redis) SetAgent(ctx context.Context, a Agent) error {
+	if a.ID == "" {
+		return errors.New("session: set agent without an ID")
+	}
 	langs := ""
 	if len(a.Languages) > 0 {
 		b, err := json.Marshal(a.Languages)
@@ -513,12 +523,13 @@ func (r *Redis) Agent(ctx context.Context, siteID, agentID string) (Agent, error
 	return agents[0], nil
 }
 
-// Agents returns every agent of the site the store has seen.
+// Agents returns every agent of the site the store has seen, sorted by ID.
 func (r *Redis) Agents(ctx context.Context, siteID string) ([]Agent, error) {
 	ids, err := r.client.SMembers(ctx, r.keys.agents(siteID)).Result()
 	if err != nil {
 		return nil, redisError("agents", err)
 	}
+	slices.Sort(ids)
 	return r.agents(ctx, siteID, ids)
 }
 
@@ -526,7 +537,7 @@ func (r *Redis) Agents(ctx context.Context, siteID string) ([]Agent, error) {
 // skipping unknown ones.
 func (r *Redis) agents(ctx context.Context, siteID string, ids []string) ([]Agent, error) {
 	if len(ids) == 0 {
-		return nil, nil
+		return []Agent{}, nil
 	}
 	pipe := r.client.Pipeline()
 	hashes := make([]*redis.MapStringStringCmd, len(ids))

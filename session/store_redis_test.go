@@ -1,0 +1,45 @@
+package session_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parley-chat/parley/internal/redistest"
+	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/session/storetest"
+)
+
+// newRedisClient starts a redis-server for the test and returns a client of it.
+func newRedisClient(t *testing.T, extra ...string) (*redistest.Server, *redis.Client) {
+	t.Helper()
+	srv := redistest.Start(t, extra...)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, c.Ping(t.Context()).Err())
+	return srv, c
+}
+
+// newClusterClient starts a three-master Redis Cluster and returns a client.
+func newClusterClient(t *testing.T) *redis.ClusterClient {
+	t.Helper()
+	cl := redistest.StartCluster(t, 3)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs})
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, c.ForEachShard(t.Context(), func(ctx context.Context, s *redis.Client) error {
+		return s.Ping(ctx).Err()
+	}))
+	return c
+}
+
+func TestRedisStoreContract(t *testing.T) {
+	_, c := newRedisClient(t)
+	storetest.Run(t, func(t *testing.T) session.Store { return session.NewRedis(c, session.RedisConfig{}) })
+}
+
+func TestRedisStoreClusterContract(t *testing.T) {
+	c := newClusterClient(t)
+	storetest.Run(t, func(t *testing.T) session.Store { return session.NewRedis(c, session.RedisConfig{}) })
+}
