@@ -346,7 +346,6 @@ class Console {
     }
     chat.msgs.set(f.seq, { m, el });
     if (m.kind === 'event') {
-      if (m.sender_name && m.event === 'assigned') chat.stateEl.textContent = 'with ' + m.sender_name;
       if (m.event === 'closed') this.closeChat(chat);
     }
     if (m.role === 'customer' && m.kind === 'text') {
@@ -378,7 +377,7 @@ class Console {
 
   renderMessage(chat, m) {
     if (m.kind === 'event') {
-      const el = h('div', { class: 'event', text: eventText(m) });
+      const el = h('div', { class: 'event', text: eventText(m, this.agents) });
       el.dataset.seq = m.seq;
       return el;
     }
@@ -555,8 +554,9 @@ function fmtWait(ms) {
   return m ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-function eventText(m) {
-  const who = m.sender_name || 'an agent';
+function eventText(m, agents) {
+  const a = agents.find((x) => x.id === m.sender_id);
+  const who = m.sender_name || (a && a.name) || m.sender_id || 'an agent';
   switch (m.event) {
     case 'queued': return 'Customer is waiting in the queue';
     case 'assigned': return `Assigned to ${who}`;

@@ -309,6 +309,7 @@ class Widget {
     if (m.kind === 'event') this.onEvent(m);
     if (m.kind === 'text' && m.role !== 'customer') {
       this.typingEl.hidden = true;
+      if (m.sender_name) this.agentEl.textContent = m.sender_name;
       if (!this.isOpen || document.hidden) {
         this.unread++;
         this.badge.textContent = String(Math.min(this.unread, 99));
@@ -339,11 +340,11 @@ class Widget {
 
   eventText(m) {
     const t = this.t;
-    const who = m.sender_name || t.agent;
+    const who = m.sender_name;
     switch (m.event) {
       case 'queued': return t.waiting;
-      case 'assigned': return t.joined(who);
-      case 'transferred': return t.transferred(who);
+      case 'assigned': return who ? t.joined(who) : t.joinedAnon;
+      case 'transferred': return who ? t.transferred(who) : t.joinedAnon;
       case 'requeued': return t.requeued;
       case 'closed': return t.ended;
       default: return '';
