@@ -1,0 +1,283 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// handleMessage stores a chat message once, acks it with its seq and
+// delivers it, translated, to the conversation's participants.
+func (c *conn) handleMessage(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	m := session.Message{
+		ClientID: f.ID, Kind: session.KindText, Role: session.Role(c.role),
+		SenderID: c.id, SenderName: c.name, Text: f.Text,
+	}
+	m.Lang = c.srv.flight.detect(f.Text, c.stickyLang())
+	conv, ferr := c.messageConv(ctx, f, m.Lang)
+	if ferr != nil {
+		return ferr
+	}
+	m.ConversationID = conv.ID
+	stored, dup, pending, err := c.srv.flight.store(ctx, conv, m, c.translating(conv.ID))
+	if err != nil {
+		return c.storeError(f, "storing the message", err)
+	}
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: stored.Seq, Duplicate: dup})
+	if !dup {
+		c.srv.metrics.messages.WithLabelValues(c.role).Inc()
+		c.srv.publishMessage(ctx, &stored, pending)
+	}
+	return nil
+}
+
+// messageConv returns the conversation a message goes to. A customer's
+// message without conv goes to their open conversation, started now if
+// they have none.
+func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.Conversation, *frameError) {
+	if f.Conv == "" && c.role == RoleCustomer {
+		if lang == "" && len(c.langs) > 0 {
+			lang = c.langs[0]
+		}
+		conv, created, err := c.srv.store.OpenConversation(ctx, session.Conversation{
+			SiteID: c.site.cfg.Key, VisitorID: c.id, VisitorName: c.name, Language: lang, State: session.StateQueued,
+		})
+		if err != nil {
+			return conv, c.storeError(f, "starting the conversation", err)
+		}
+		c.setOpenConv(conv.ID)
+		if err := c.follow(conv.ID, 0); err != nil {
+			return conv, c.storeError(f, "following the conversation", err)
+		}
+		if created {
+			c.srv.metrics.conversations.Inc()
+			c.srv.siteChanged(ctx, c.site.cfg.Key)
+		}
+		return conv, nil
+	}
+	if f.Conv == "" {
+		return session.Conversation{}, &frameError{Code: CodeBadFrame, Msg: "message needs conv"}
+	}
+	return c.ownConv(ctx, f)
+}
+
+// ownConv loads the frame's conversation and checks that the connection
+// takes part in it.
+func (c *conn) ownConv(ctx context.Context, f *Frame) (session.Conversation, *frameError) {
+	conv, err := c.srv.store.Conversation(ctx, f.Conv)
+	if errors.Is(err, session.ErrNotFound) || err == nil && conv.SiteID != c.site.cfg.Key {
+		return conv, &frameError{Code: CodeNotFound, Msg: "no such conversation"}
+	}
+	if err != nil {
+		return conv, c.storeError(f, "reading the conversation", err)
+	}
+	if conv.State == session.StateClosed && f.Type == TypeMessage {
+		return conv, &frameError{Code: CodeClosed, Msg: "the conversation is closed"}
+	}
+	if !c.participant(&conv) {
+		return conv, &frameError{Code: CodeForbidden, Msg: "not your conversation"}
+	}
+	return conv, nil
+}
+
+// handleSignal relays typing and read receipts to the other participants.
+func (c *conn) handleSignal(f *Frame) *frameError {
+	if !c.following(f.Conv) {
+		ctx, cancel := c.storeCtx()
+		defer cancel()
+		if _, ferr := c.ownConv(ctx, f); ferr != nil {
+			return ferr
+		}
+	}
+	out := &Frame{Type: f.Type, Conv: f.Conv, Role: c.role, Name: c.name, Typing: f.Typing, Seq: f.Seq}
+	c.srv.publish(c.ctx, session.ConversationTopic(f.Conv), evSignal, 0, out)
+	return nil
+}
+
+// handleResume replays a conversation after the client's seq.
+func (c *conn) handleResume(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	conv, ferr := c.ownConv(ctx, f)
+	if ferr != nil {
+		return ferr
+	}
+	if conv.State == session.StateClosed || c.following(conv.ID) {
+		c.enqueue(outbound{conv: conv.ID, seq: f.Seq, start: true})
+		return nil
+	}
+	if err := c.follow(conv.ID, f.Seq); err != nil {
+		return c.storeError(f, "following the conversation", err)
+	}
+	return nil
+}
+
+// handleClose ends a conversation, by its customer or its agent.
+func (c *conn) handleClose(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	if _, ferr := c.ownConv(ctx, f); ferr != nil {
+		return ferr
+	}
+	conv, err := c.srv.store.Close(ctx, f.Conv, c.id)
+	if err != nil {
+		return c.storeError(f, "closing", err)
+	}
+	c.ackState(f, conv)
+	return nil
+}
+
+// ackState acks a state change and tells everyone concerned.
+func (c *conn) ackState(f *Frame, conv session.Conversation) {
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: conv.LastSeq, Conversation: &conv})
+	c.srv.publishState(c.ctx, conv)
+}
+
+// handlePresence sets an agent's availability and capacity; going offline
+// hands their conversations back to the front of the queue.
+func (c *conn) handlePresence(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	a, err := c.srv.store.Agent(ctx, c.site.cfg.Key, c.id)
+	if err != nil {
+		return c.storeError(f, "reading your presence", err)
+	}
+	a.Status = session.Presence(f.Status)
+	if f.Capacity > 0 {
+		a.Capacity = f.Capacity
+	}
+	if err := c.srv.store.SetAgent(ctx, a); err != nil {
+		return c.storeError(f, "setting presence", err)
+	}
+	if a.Status == session.StatusOffline {
+		c.site.requeueAgent(ctx, c.id, "agent went offline")
+	}
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID})
+	c.srv.siteChanged(ctx, c.site.cfg.Key)
+	return nil
+}
+
+// handleAccept assigns a queued conversation to the agent; of several
+// agents accepting at once exactly one wins.
+func (c *conn) handleAccept(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	conv, err := c.srv.store.Conversation(ctx, f.Conv)
+	if err != nil || conv.SiteID != c.site.cfg.Key {
+		return &frameError{Code: CodeNotFound, Msg: "no such conversation"}
+	}
+	a, err := c.srv.store.Agent(ctx, c.site.cfg.Key, c.id)
+	if err != nil {
+		return c.storeError(f, "reading your capacity", err)
+	}
+	conv, err = c.srv.store.Assign(ctx, f.Conv, c.id, a.Capacity)
+	if err != nil {
+		return c.storeError(f, "accepting", err)
+	}
+	c.ackState(f, conv)
+	return nil
+}
+
+// handleTransfer moves the agent's conversation to another agent of the site.
+func (c *conn) handleTransfer(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	if _, ferr := c.ownConv(ctx, f); ferr != nil {
+		return ferr
+	}
+	to := c.site.accounts[f.Agent]
+	if to == nil || to.Bot || f.Agent == c.id {
+		return &frameError{Code: CodeNotFound, Msg: "no such agent to transfer to"}
+	}
+	capacity := to.Capacity
+	if a, err := c.srv.store.Agent(ctx, c.site.cfg.Key, to.ID); err == nil {
+		capacity = a.Capacity
+	}
+	conv, err := c.srv.store.Transfer(ctx, f.Conv, c.id, to.ID, capacity)
+	if err != nil {
+		return c.storeError(f, "transferring", err)
+	}
+	c.ackState(f, conv)
+	return nil
+}
+
+// handleTranslate switches translation of the agent's messages in one
+// conversation off or on.
+func (c *conn) handleTranslate(f *Frame) *frameError {
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	if _, ferr := c.ownConv(ctx, f); ferr != nil {
+		return ferr
+	}
+	c.mu.Lock()
+	if c.noTrans == nil {
+		c.noTrans = map[string]bool{}
+	}
+	c.noTrans[f.Conv] = !*f.Enabled
+	c.mu.Unlock()
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: f.Conv, Enabled: f.Enabled})
+	return nil
+}
+
+// handleHandoff passes a bot's conversation to the human queue.
+func (c *conn) handleHandoff(f *Frame) *frameError {
+	if c.role != RoleBot {
+		return &frameError{Code: CodeForbidden, Msg: "handoff is for bots"}
+	}
+	ctx, cancel := c.storeCtx()
+	defer cancel()
+	if _, ferr := c.ownConv(ctx, f); ferr != nil {
+		return ferr
+	}
+	conv, err := c.srv.store.Requeue(ctx, f.Conv, false, firstNonEmpty(f.Reason, "bot handed off"))
+	if err != nil {
+		return c.storeError(f, "handing off", err)
+	}
+	c.ackState(f, conv)
+	c.unfollow(conv.ID)
+	return nil
+}
+
+// translating reports whether the connection's messages in conv are
+// translated.
+func (c *conn) translating(conv string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.noTrans[conv]
+}
+
+// stickyLang is the language the sender is taken to write in when a
+// message is too short to tell.
+func (c *conn) stickyLang() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lang != "" {
+		return c.lang
+	}
+	if len(c.langs) > 0 {
+		return c.langs[0]
+	}
+	return ""
+}
+
+// setStickyLang remembers the language the sender last wrote in.
+func (c *conn) setStickyLang(lang string) {
+	c.mu.Lock()
+	c.lang = lang
+	c.mu.Unlock()
+}
+
+func (c *conn) openConv() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conv
+}
+
+func (c *conn) setOpenConv(id string) {
+	c.mu.Lock()
+	c.conv = id
+	c.mu.Unlock()
+}

@@ -1,0 +1,59 @@
+package gateway
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the gateway's Prometheus series.
+type metrics struct {
+	conns         *prometheus.GaugeVec
+	framesIn      *prometheus.CounterVec
+	framesOut     prometheus.Counter
+	errors        *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+	slow          prometheus.Counter
+	publishErrors prometheus.Counter
+	assigned      prometheus.Counter
+	messages      *prometheus.CounterVec
+	conversations prometheus.Counter
+	pending       prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "parley_connections", Help: "Open WebSocket connections by role.",
+		}, []string{"role"}),
+		framesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_frames_received_total", Help: "Valid client frames by type.",
+		}, []string{"type"}),
+		framesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_frames_sent_total", Help: "Frames written to clients.",
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_errors_total", Help: "Error frames sent, by code.",
+		}, []string{"code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_connections_refused_total", Help: "Connections refused at handshake or hello, by reason.",
+		}, []string{"reason"}),
+		slow: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_slow_clients_total", Help: "Connections closed because they did not read their frames.",
+		}),
+		publishErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_publish_errors_total", Help: "Events the broker failed to publish (recovered from the store).",
+		}),
+		assigned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_assignments_total", Help: "Conversations assigned by routing.",
+		}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_messages_total", Help: "Chat messages stored, by sender role.",
+		}, []string{"role"}),
+		conversations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_conversations_total", Help: "Conversations started.",
+		}),
+		pending: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_translations_late_total", Help: "Messages delivered before their translation, which followed.",
+		}),
+	}
+	reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.errors, m.refused, m.slow,
+		m.publishErrors, m.assigned, m.messages, m.conversations, m.pending)
+	return m
+}

@@ -1,0 +1,208 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// outbound is one item of a connection's send queue.
+type outbound struct {
+	data []byte // an encoded frame, or nil for a pure catch-up marker
+	conv string
+	// seq > 0 makes the item part of conv's ordered stream: the writer sends
+	// it only after every earlier seq, fetching any gap from the store, and
+	// drops it when the client already has it. A marker (data nil) asks the
+	// writer to catch up to seq from the store.
+	seq int64
+	// start sets the seq the client already holds for conv, before a replay.
+	start bool
+}
+
+// enqueue adds o to the send queue and starts a writer if none runs. A
+// client whose queue is full is too slow: it is closed with 1008 and will
+// resume from history, so nothing is lost.
+func (c *conn) enqueue(o outbound) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.srv.cfg.SendQueue {
+		c.closing = true
+		c.mu.Unlock()
+		c.srv.metrics.slow.Inc()
+		c.end(websocket.StatusPolicyViolation, errSlow)
+		return
+	}
+	c.queue = append(c.queue, o)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// writeLoop drains the queue and exits when it is empty. It swaps the
+// queue with a spare slice so that enqueue never touches the batch being
+// written.
+func (c *conn) writeLoop() {
+	var batch, spare []outbound
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			if c.closing {
+				close(c.done)
+			}
+			c.mu.Unlock()
+			return
+		}
+		batch, c.queue = c.queue, spare
+		c.mu.Unlock()
+		for i := range batch {
+			if err := c.write(&batch[i]); err != nil {
+				c.cancel(err)
+				c.mu.Lock()
+				c.closing = true
+				c.queue = nil
+				c.mu.Unlock()
+				break
+			}
+		}
+		clear(batch)
+		spare = batch[:0]
+	}
+}
+
+// write sends one item, keeping each conversation's stream in seq order
+// with no gap and no duplicate.
+func (c *conn) write(o *outbound) error {
+	if o.conv == "" || o.seq == 0 && !o.start {
+		return c.writeRaw(o.data)
+	}
+	if c.lastSeq == nil {
+		c.lastSeq = map[string]int64{}
+	}
+	if o.start {
+		c.lastSeq[o.conv] = o.seq
+		return c.catchUp(o.conv, math.MaxInt64)
+	}
+	if o.data == nil { // a marker: catch up to and including seq
+		upTo := o.seq
+		if upTo != math.MaxInt64 {
+			upTo++
+		}
+		return c.catchUp(o.conv, upTo)
+	}
+	if o.seq > c.lastSeq[o.conv]+1 {
+		if err := c.catchUp(o.conv, o.seq); err != nil {
+			return err
+		}
+	}
+	if o.seq <= c.lastSeq[o.conv] {
+		return nil // the client has it
+	}
+	c.lastSeq[o.conv] = o.seq
+	return c.writeRaw(o.data)
+}
+
+// catchUp sends conv's stored messages after the last one sent, up to seq
+// (excluded when seq is not MaxInt64 and a live frame for it is in hand).
+func (c *conn) catchUp(conv string, upTo int64) error {
+	const page = 256
+	for range 10000 { // bounded: 2.5 million messages
+		last := c.lastSeq[conv]
+		if last >= upTo-1 && upTo != math.MaxInt64 {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.WriteTimeout)
+		msgs, err := c.srv.store.History(ctx, conv, last, page)
+		cancel()
+		if err != nil {
+			return err
+		}
+		for i := range msgs {
+			m := &msgs[i]
+			if m.Seq >= upTo && upTo != math.MaxInt64 {
+				return nil
+			}
+			c.site.nameSender(m)
+			data, err := json.Marshal(&Frame{Type: TypeMessage, Conv: conv, Seq: m.Seq, Message: m})
+			if err != nil {
+				return err
+			}
+			if err := c.writeRaw(data); err != nil {
+				return err
+			}
+			c.lastSeq[conv] = m.Seq
+		}
+		if len(msgs) < page {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (c *conn) writeRaw(data []byte) error {
+	ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.WriteTimeout)
+	defer cancel()
+	c.srv.metrics.framesOut.Inc()
+	return c.ws.Write(ctx, websocket.MessageText, data)
+}
+
+// follow subscribes the connection to conv's stream and replays what the
+// client misses after seq, unless it follows conv already. The replay is queued before the subscription so
+// that live frames are checked against it, and a catch-up after it closes
+// the window in which a message could slip between the two.
+func (c *conn) follow(conv string, seq int64) error {
+	if c.following(conv) {
+		return nil
+	}
+	c.enqueue(outbound{conv: conv, seq: seq, start: true})
+	cancel, err := c.srv.broker.Subscribe(c.ctx, session.ConversationTopic(conv), func(p []byte) { c.onEvent(conv, p) })
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.subs == nil {
+		c.subs = map[string]func(){}
+	}
+	old, dup := c.subs[conv]
+	c.subs[conv] = cancel
+	closing := c.closing
+	c.mu.Unlock()
+	if dup {
+		old()
+	}
+	if closing {
+		c.unfollow(conv)
+		return nil
+	}
+	c.enqueue(outbound{conv: conv, seq: math.MaxInt64})
+	return nil
+}
+
+// unfollow ends the subscription to conv, after the frames already queued.
+func (c *conn) unfollow(conv string) {
+	c.mu.Lock()
+	cancel := c.subs[conv]
+	delete(c.subs, conv)
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// following reports whether the connection follows conv.
+func (c *conn) following(conv string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.subs[conv]
+	return ok
+}

@@ -1,0 +1,300 @@
+package gateway
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// site is a tenant's state on this node: its local connections, its queue as
+// last seen, and the loop that routes its queue and keeps presence.
+type site struct {
+	srv      *Server
+	cfg      *Site
+	accounts map[string]*Account
+	kick     chan struct{}
+
+	mu        sync.Mutex
+	customers map[*conn]int             // waiting customer -> queue position last sent
+	agents    map[string]map[*conn]bool // agent id -> connections
+	queue     []QueueEntry              // last sent to agents
+	previews  map[string]string         // conversation id -> first words
+}
+
+func newSite(s *Server, cfg *Site) *site {
+	st := &site{
+		srv:       s,
+		cfg:       cfg,
+		accounts:  map[string]*Account{},
+		kick:      make(chan struct{}, 1),
+		customers: map[*conn]int{},
+		agents:    map[string]map[*conn]bool{},
+		previews:  map[string]string{},
+	}
+	for i := range cfg.Agents {
+		st.accounts[cfg.Agents[i].ID] = &cfg.Agents[i]
+	}
+	return st
+}
+
+// start subscribes to the site's topic and starts its loop.
+func (st *site) start(ctx context.Context) error {
+	cancel, err := st.srv.broker.Subscribe(ctx, session.SiteTopic(st.cfg.Key), func([]byte) { st.wake() })
+	if err != nil {
+		return err
+	}
+	st.srv.wg.Add(1)
+	go func() {
+		defer st.srv.wg.Done()
+		defer cancel()
+		st.loop(ctx)
+	}()
+	return nil
+}
+
+// wake asks the loop for a pass; wakes while one is pending coalesce.
+func (st *site) wake() {
+	select {
+	case st.kick <- struct{}{}:
+	default:
+	}
+}
+
+// loop routes the queue and refreshes what clients see whenever the site
+// changes, and keeps agent presence alive on a ticker.
+func (st *site) loop(ctx context.Context) {
+	tick := time.NewTicker(st.srv.cfg.AgentGrace / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.kick:
+		case <-tick.C:
+			st.heartbeat(ctx)
+			st.sweep(ctx)
+		}
+		st.pass(ctx)
+	}
+}
+
+// pass routes waiting conversations, then sends the queue to local agents
+// and positions to local waiting customers.
+func (st *site) pass(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st.route(ctx)
+	queue, err := st.srv.store.Queue(ctx, st.cfg.Key)
+	if err != nil {
+		st.srv.log.Warn("reading queue", "site", st.cfg.Key, "err", err)
+		return
+	}
+	st.publishQueue(ctx, queue)
+}
+
+// publishQueue sends the queue to local agents when it changed, and each
+// local waiting customer its position when that changed.
+func (st *site) publishQueue(ctx context.Context, queue []session.Conversation) {
+	now := time.Now()
+	entries := make([]QueueEntry, len(queue))
+	pos := make(map[string]int, len(queue))
+	for i, conv := range queue {
+		pos[conv.ID] = i + 1
+		entries[i] = QueueEntry{
+			Conv: conv.ID, VisitorName: conv.VisitorName, Language: conv.Language, Position: i + 1,
+			WaitingMS: now.Sub(conv.QueuedAt).Milliseconds(), Preview: st.preview(ctx, conv.ID),
+		}
+	}
+	st.mu.Lock()
+	changed := !sameQueue(st.queue, entries)
+	if changed {
+		st.queue = entries
+	}
+	var agents []*conn
+	if changed {
+		for _, conns := range st.agents {
+			for c := range conns {
+				agents = append(agents, c)
+			}
+		}
+	}
+	type update struct {
+		c    *conn
+		conv string
+		pos  int
+	}
+	var updates []update
+	for c, last := range st.customers {
+		conv := c.openConv()
+		if p := pos[conv]; p != last && conv != "" {
+			st.customers[c] = p
+			if p > 0 {
+				updates = append(updates, update{c, conv, p})
+			}
+		}
+	}
+	for id := range st.previews {
+		if _, ok := pos[id]; !ok {
+			delete(st.previews, id)
+		}
+	}
+	st.mu.Unlock()
+	for _, c := range agents {
+		c.sendFrame(&Frame{Type: TypeQueue, Queue: entries})
+	}
+	for _, u := range updates {
+		u.c.sendFrame(&Frame{Type: TypeQueue, Conv: u.conv, Position: u.pos})
+	}
+}
+
+func sameQueue(a, b []QueueEntry) bool {
+	return slices.EqualFunc(a, b, func(x, y QueueEntry) bool { return x.Conv == y.Conv && x.Preview == y.Preview })
+}
+
+// preview returns the first words of a waiting conversation's first message.
+func (st *site) preview(ctx context.Context, conv string) string {
+	st.mu.Lock()
+	p, ok := st.previews[conv]
+	st.mu.Unlock()
+	if ok {
+		return p
+	}
+	msgs, err := st.srv.store.History(ctx, conv, 0, 4)
+	if err != nil {
+		return ""
+	}
+	for _, m := range msgs {
+		if m.Kind == session.KindText {
+			p = truncate(m.Text, 120)
+			break
+		}
+	}
+	if p != "" {
+		st.mu.Lock()
+		st.previews[conv] = p
+		st.mu.Unlock()
+	}
+	return p
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// join registers a connection that said hello.
+func (st *site) join(c *conn) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if c.role == RoleCustomer {
+		st.customers[c] = 0
+		return
+	}
+	if st.agents[c.id] == nil {
+		st.agents[c.id] = map[*conn]bool{}
+	}
+	st.agents[c.id][c] = true
+}
+
+// leave forgets a connection. An agent whose last connection left keeps
+// their conversations for the grace period: the sweep hands them back to
+// the queue when no node has heard from the agent for that long.
+func (st *site) leave(c *conn) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.customers, c)
+	if conns := st.agents[c.id]; conns != nil && c.role != RoleCustomer {
+		delete(conns, c)
+		if len(conns) == 0 {
+			delete(st.agents, c.id)
+		}
+	}
+}
+
+// localAgents returns the ids of agents connected to this node.
+func (st *site) localAgents() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ids := make([]string, 0, len(st.agents))
+	for id := range st.agents {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// agentConns returns the local connections of one agent.
+func (st *site) agentConns(id string) []*conn {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	conns := make([]*conn, 0, len(st.agents[id]))
+	for c := range st.agents[id] {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// heartbeat records that this node's agents are still connected.
+func (st *site) heartbeat(ctx context.Context) {
+	for _, id := range st.localAgents() {
+		if err := st.srv.store.Heartbeat(ctx, st.cfg.Key, id); err != nil {
+			st.srv.log.Warn("agent heartbeat", "site", st.cfg.Key, "agent", id, "err", err)
+		}
+	}
+}
+
+// sweep takes agents no node has heard from for the grace period offline
+// and puts their conversations back at the front of the queue.
+func (st *site) sweep(ctx context.Context) {
+	agents, err := st.srv.store.Agents(ctx, st.cfg.Key)
+	if err != nil {
+		st.srv.log.Warn("reading agents", "site", st.cfg.Key, "err", err)
+		return
+	}
+	for _, a := range agents {
+		if a.Status == session.StatusOffline || time.Since(a.LastSeen) <= st.srv.cfg.AgentGrace {
+			continue
+		}
+		st.srv.log.Info("agent gone past the grace period", "site", st.cfg.Key, "agent", a.ID)
+		a.Status = session.StatusOffline
+		if err := st.srv.store.SetAgent(ctx, a); err != nil {
+			st.srv.log.Warn("taking agent offline", "agent", a.ID, "err", err)
+			continue
+		}
+		st.requeueAgent(ctx, a.ID, "agent disconnected")
+	}
+}
+
+// requeueAgent puts every active conversation of the agent back at the
+// front of the queue.
+func (st *site) requeueAgent(ctx context.Context, agentID, reason string) {
+	convs, err := st.srv.store.Conversations(ctx, st.cfg.Key, session.Filter{State: session.StateActive, AgentID: agentID}, 0)
+	if err != nil {
+		st.srv.log.Warn("listing agent conversations", "agent", agentID, "err", err)
+		return
+	}
+	for _, conv := range convs {
+		updated, err := st.srv.store.Requeue(ctx, conv.ID, true, reason)
+		if err != nil {
+			continue // someone else moved it meanwhile
+		}
+		st.srv.publishState(ctx, updated)
+	}
+	st.srv.siteChanged(ctx, st.cfg.Key)
+}
+
+// nameSender fills in the name of the agent an event names, which the
+// store records by id only.
+func (st *site) nameSender(m *session.Message) {
+	if m.SenderName != "" || m.Kind != session.KindEvent {
+		return
+	}
+	if a := st.accounts[m.SenderID]; a != nil {
+		m.SenderName = a.Name
+	}
+}
