@@ -90,10 +90,10 @@ func newEnvWith(t *testing.T, store session.Store, broker session.Broker, tweak 
 
 // client is a test WebSocket client that collects the frames it receives.
 type client struct {
-	t      *testing.T
-	ws     *websocket.Conn
-	frames chan gateway.Frame
-	closed chan websocket.StatusCode
+	t       *testing.T
+	ws      *websocket.Conn
+	frames  chan gateway.Frame
+	closed  chan websocket.StatusCode
 	ids     atomic.Int64
 	name    string
 	backlog []gateway.Frame // received, not yet expected
