@@ -10,11 +10,3 @@ func newClock() clock { return clock{base: time.Now()} }
 
 // Now returns the nanoseconds elapsed since the clock was made.
 func (c clock) Now() int64 { return int64(time.Since(c.base)) }
-
-// SleepUntil sleeps until the clock reads t; it returns at once if that has
-// passed.
-func (c clock) SleepUntil(t int64) {
-	if d := time.Duration(t - c.Now()); d > 0 {
-		time.Sleep(d)
-	}
-}

@@ -34,7 +34,7 @@ func latencyHeader(w io.Writer, lead string) {
 	for _, q := range quantiles {
 		fmt.Fprintf(w, "\t%s", q.name)
 	}
-	fmt.Fprint(w, "\tmax\tmean\n")
+	fmt.Fprint(w, "\tmax\tmean\t\n")
 }
 
 // latencyRow writes a histogram's percentiles after the given leading cells.
@@ -43,7 +43,7 @@ func latencyRow(w io.Writer, lead string, h *histogram) {
 	for _, q := range quantiles {
 		fmt.Fprintf(w, "\t%s", fmtDur(h.Quantile(q.q)))
 	}
-	fmt.Fprintf(w, "\t%s\t%s\n", fmtDur(h.Max()), fmtDur(h.Mean()))
+	fmt.Fprintf(w, "\t%s\t%s\t\n", fmtDur(h.Max()), fmtDur(h.Mean()))
 }
 
 // runResult is the outcome of a load run.
@@ -70,7 +70,7 @@ func (r *runResult) Print(out io.Writer) {
 	row("customer→agent", st.sentC2A.Load(), st.recvC2A.Load(), &st.c2a)
 	row("agent→customer", st.sentA2C.Load(), st.recvA2C.Load(), &st.a2c)
 	row("both", st.SentTotal(), st.Delivered(), &st.all)
-	fmt.Fprintln(w, "\t\t\t\t\t\t\t\t\t")
+	fmt.Fprintln(w, "\t\t\t\t\t\t\t\t\t\t")
 	latencyHeader(w, "other latencies\t\t\t")
 	latencyRow(w, "customer→agent from write start\t\t\t", &st.c2aWrite)
 	latencyRow(w, "agent→customer from write start\t\t\t", &st.a2cWrite)

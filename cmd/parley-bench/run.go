@@ -21,7 +21,8 @@ type runOptions struct {
 	Duration        time.Duration
 	Warmup          time.Duration
 	Drain           time.Duration
-	Senders         int // sender goroutines per direction
+	Senders         int  // sender goroutines per direction
+	PreciseTimer    bool // pace sends with nanosleep on locked threads
 	DialConcurrency int
 	DialTimeout     time.Duration
 	SetupTimeout    time.Duration
@@ -47,6 +48,7 @@ func runRun(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "time sending at the full rate before measuring (at most 10m)")
 	fs.DurationVar(&o.Drain, "drain", 3*time.Second, "longest wait after the last send for messages still in flight; those not delivered by then count as lost")
 	fs.IntVar(&o.Senders, "senders", 2, "sender goroutines per direction; each owns a share of the connections")
+	fs.BoolVar(&o.PreciseTimer, "precise-timer", true, "pace each sender on its own OS thread with nanosleep (microsecond precision) instead of Go timers (1 ms granularity when idle)")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "connections set up at once")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 2*time.Minute, "bound on connecting every pair and waiting for the gateway to assign them")
@@ -123,7 +125,7 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	senders := planSenders(o, customers, agents, start, to)
 	var wg sync.WaitGroup
 	for _, s := range senders {
-		wg.Go(func() { s.Run(clk, st) })
+		wg.Go(func() { s.Run(clk, st, o.PreciseTimer) })
 	}
 	progressDone := make(chan struct{})
 	go func() {

@@ -50,14 +50,17 @@ func planSenders(o runOptions, customers, agents []*peer, start, stop int64) []*
 	return out
 }
 
-// Run sends until the schedule reaches stop.
-func (s *sender) Run(clk clock, st *runStats) {
+// Run sends until the schedule reaches stop, sleeping with a precise pacer
+// when precise is set.
+func (s *sender) Run(clk clock, st *runStats, precise bool) {
+	pc := newPacer(clk, precise)
+	defer pc.Stop()
 	for k := 0; ; k++ {
 		due := s.start + int64(s.offset+float64(k)*s.every)
 		if due >= s.stop {
 			return
 		}
-		clk.SleepUntil(due)
+		pc.SleepUntil(due)
 		p := s.peers[k%len(s.peers)]
 		w := clk.Now()
 		// A context that is never done keeps the write free of timers; a
