@@ -15,10 +15,16 @@ import (
 // newRedisClient starts a redis-server for the test and returns a client of it.
 func newRedisClient(t *testing.T, extra ...string) (*redistest.Server, *redis.Client) {
 	t.Helper()
-	srv := redistest.Start(t, extra...)
+	return newRedisClientB(t, extra...)
+}
+
+// newRedisClientB is newRedisClient for tests and benchmarks alike.
+func newRedisClientB(tb testing.TB, extra ...string) (*redistest.Server, *redis.Client) {
+	tb.Helper()
+	srv := redistest.Start(tb, extra...)
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, c.Ping(t.Context()).Err())
+	tb.Cleanup(func() { _ = c.Close() })
+	require.NoError(tb, c.Ping(context.Background()).Err())
 	return srv, c
 }
 

@@ -1,0 +1,48 @@
+package session_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// BenchmarkRedisAppend measures Append, the hot path: one EVALSHA each.
+func BenchmarkRedisAppend(b *testing.B) {
+	_, c := newRedisClientB(b)
+	ctx := b.Context()
+	s := session.NewRedis(c, session.RedisConfig{})
+	conv, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "bench", VisitorID: "v", State: session.StateQueued})
+	require.NoError(b, err)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, _, err := s.Append(ctx, session.Message{ConversationID: conv.ID, ClientID: fmt.Sprint(i), Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: "hello there"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRedisAssign measures opening a conversation and assigning it.
+func BenchmarkRedisAssign(b *testing.B) {
+	_, c := newRedisClientB(b)
+	ctx := b.Context()
+	s := session.NewRedis(c, session.RedisConfig{})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		b.StopTimer()
+		conv, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "bench", VisitorID: fmt.Sprint("v", i), State: session.StateQueued})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := s.Assign(ctx, conv.ID, fmt.Sprint("agent", i%50), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
