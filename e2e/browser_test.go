@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -210,10 +211,32 @@ func (b *tab) waitJS(what, expr string) {
 	}
 }
 
-// typeText types keys into the focused element, as a person would.
+// typeText types keys into the focused element, as a person would; a
+// trailing "\r" presses Enter.
 func (b *tab) typeText(keys string) {
 	b.t.Helper()
-	b.do(chromedp.KeyEvent(keys))
+	text, enter := strings.CutSuffix(keys, "\r")
+	if text != "" {
+		b.do(chromedp.KeyEvent(text))
+	}
+	if enter {
+		b.do(pressEnter)
+	}
+}
+
+// pressEnter presses Enter the way a browser delivers it to a page that
+// handles it on keydown: KeyEvent("\r") would add a char event that inserts
+// a line break although keydown was canceled.
+var pressEnter chromedp.Action[chromedp.Void] = func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+			Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+		})
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+	}
+	return chromedp.Void{}, nil
 }
 
 // screenshot saves a PNG of the tab's viewport as name in dir.

@@ -64,7 +64,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Sites: []gateway.Site{{
 			Key:            siteKey,
 			Name:           "Harbor & Pine",
-			Origins:        []string{e.shop.URL},
+			Origins:        []string{e.shop.URL, e.gatewayURL()}, // the shop, and the gateway's demo page
 			IdentitySecret: identitySecret,
 			Agents: []gateway.Account{
 				{ID: agentID, Name: "Demo Agent", SecretHash: gateway.HashSecret(agentSecret), Languages: []string{"en"}, Capacity: 3},

@@ -497,10 +497,12 @@ class Console {
     clearTimeout(chat.typingTimer);
     chat.typingEl.textContent = `${f.name || chat.nameEl.textContent} is typing…`;
     chat.typingEl.hidden = !f.typing;
+    chat.log.scrollTop = chat.log.scrollHeight;
     if (f.typing) chat.typingTimer = setTimeout(() => { chat.typingEl.hidden = true; }, TYPING_SHOWN);
   }
 
   typingOut(chat) {
+    if (!chat.input.value.trim()) return;
     const now = Date.now();
     if (now - chat.typingSent > TYPING_EVERY && this.conn.send({ type: 'typing', conv: chat.id, typing: true })) chat.typingSent = now;
     clearTimeout(chat.idle);

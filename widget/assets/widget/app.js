@@ -584,7 +584,7 @@ class Widget {
   }
 
   typing() {
-    if (!this.conv || this.state === 'closed') return;
+    if (!this.conv || this.state === 'closed' || !this.input.value.trim()) return;
     const now = Date.now();
     if (now - this.typingSent > TYPING_EVERY) {
       if (this.conn.send({ type: 'typing', conv: this.conv, typing: true })) this.typingSent = now;
