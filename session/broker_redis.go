@@ -125,15 +125,17 @@ func (b *RedisBroker) Subscribe(ctx context.Context, topic string, fn func(paylo
 	}
 	t.subs[id] = fn
 	ready := t.ready
-	var subErr error
-	if !ok {
-		subErr = t.shard.subscribe(ctx, topic)
-	}
 	b.mu.Unlock()
 
-	if subErr != nil {
-		b.abandon(topic, id)
-		return nil, redisError("subscribe", subErr)
+	// The first subscriber sends SUBSCRIBE, outside the lock so that a slow
+	// connection does not hold up deliveries. Until Redis confirms it, the
+	// topic stays pending even if everyone cancels, so that confirmations
+	// and subscriptions never get out of step.
+	if !ok {
+		if err := shard.subscribe(ctx, topic); err != nil {
+			b.abandon(topic, id)
+			return nil, redisError("subscribe", err)
+		}
 	}
 	cancel := func() { b.unsubscribe(topic, id) }
 	select {

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/session/storetest"
@@ -109,6 +110,7 @@ func TestRedisBrokerAcrossGateways(t *testing.T) {
 
 func TestRedisBrokerCloseStopsGoroutines(t *testing.T) {
 	_, c := newRedisClient(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	b := session.NewRedisBroker(c, testLogger(t))
 	_, err := b.Subscribe(t.Context(), "t", func([]byte) {})
 	require.NoError(t, err)
