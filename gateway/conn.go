@@ -127,7 +127,7 @@ func (c *conn) allow() bool {
 func (c *conn) strike() bool {
 	c.violations++
 	if c.violations > c.srv.cfg.MaxViolations {
-		c.end(websocket.StatusPolicyViolation, errAbuse)
+		c.end(websocket.StatusPolicyViolation, errAbuse, true)
 		return false
 	}
 	return true
@@ -179,10 +179,19 @@ func (c *conn) staffOnly(h func(*Frame) *frameError, f *Frame) *frameError {
 	return h(f)
 }
 
-// end closes the connection with code, for cause, without waiting for the
-// queue to drain.
-func (c *conn) end(code websocket.StatusCode, cause error) {
+// end closes the connection with code, for cause: from the read loop it
+// completes the close handshake; from elsewhere it cancels what is in
+// flight, since a client that does not read would hold the handshake up.
+func (c *conn) end(code websocket.StatusCode, cause error, fromReader bool) {
 	c.srv.log.Debug("closing connection", "role", c.role, "id", c.id, "cause", cause)
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	if fromReader {
+		c.ws.Close(code, cause.Error())
+		c.cancel(cause)
+		return
+	}
 	c.cancel(cause)
 	go c.ws.Close(code, cause.Error())
 }

@@ -22,6 +22,8 @@ import (
 // wait bounds every expectation in these tests.
 const wait = 5 * time.Second
 
+var testLogLevel = slog.LevelWarn
+
 // env is a gateway on a loopback httptest server with an in-memory store.
 type env struct {
 	t      *testing.T
@@ -41,7 +43,7 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 }
 
 func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: testLogLevel}))
 }
 
 // testSite is a site with three English agents and one Spanish, secret
@@ -88,6 +90,9 @@ func newEnvWith(t *testing.T, store session.Store, broker session.Broker, tweak 
 	return e
 }
 
+// clients numbers test clients, so that their message ids differ.
+var clients atomic.Int64
+
 // client is a test WebSocket client that collects the frames it receives.
 type client struct {
 	t       *testing.T
@@ -97,6 +102,7 @@ type client struct {
 	ids     atomic.Int64
 	name    string
 	backlog []gateway.Frame // received, not yet expected
+	token   string          // from the welcome
 }
 
 func (e *env) dial(role, site string, header http.Header) (*client, error) {
@@ -109,7 +115,8 @@ func (e *env) dial(role, site string, header http.Header) (*client, error) {
 		return nil, err
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &client{t: e.t, ws: ws, frames: make(chan gateway.Frame, 4096), closed: make(chan websocket.StatusCode, 1), name: role}
+	c := &client{t: e.t, ws: ws, frames: make(chan gateway.Frame, 4096), closed: make(chan websocket.StatusCode, 1),
+		name: fmt.Sprintf("%s%d", role, clients.Add(1))}
 	go c.readLoop()
 	e.t.Cleanup(func() { ws.CloseNow() })
 	return c, nil
@@ -139,7 +146,7 @@ func (e *env) customer(site string, hello gateway.Frame) *client {
 	require.NoError(e.t, err)
 	hello.Type, hello.Role, hello.Site = gateway.TypeHello, gateway.RoleCustomer, site
 	c.send(hello)
-	c.expect(gateway.TypeWelcome, nil)
+	c.token = c.expect(gateway.TypeWelcome, nil).Token
 	return c
 }
 

@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // metrics are the gateway's Prometheus series.
 type metrics struct {
@@ -56,4 +60,24 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.errors, m.refused, m.slow,
 		m.publishErrors, m.assigned, m.messages, m.conversations, m.pending)
 	return m
+}
+
+// Metric returns the current value of one of the gateway's counters or
+// gauges without labels, summed over label values otherwise.
+func (s *Server) Metric(name string) (float64, error) {
+	families, err := s.cfg.Registry.Gather()
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		var sum float64
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+		return sum, nil
+	}
+	return 0, fmt.Errorf("gateway: no metric %q", name)
 }

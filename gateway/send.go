@@ -36,7 +36,7 @@ func (c *conn) enqueue(o outbound) {
 		c.closing = true
 		c.mu.Unlock()
 		c.srv.metrics.slow.Inc()
-		c.end(websocket.StatusPolicyViolation, errSlow)
+		c.end(websocket.StatusPolicyViolation, errSlow, false)
 		return
 	}
 	c.queue = append(c.queue, o)
