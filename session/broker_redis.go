@@ -18,6 +18,9 @@ const (
 	brokerHealthInterval = 5 * time.Second
 	brokerMinBackoff     = 50 * time.Millisecond
 	brokerMaxBackoff     = 2 * time.Second
+	// brokerMoveAttempts bounds the resubscription of a topic whose Cluster
+	// slot moved to another master.
+	brokerMoveAttempts = 20
 )
 
 // RedisBroker is a Broker over Redis Pub/Sub, for gateways sharing a Redis
@@ -347,10 +350,16 @@ func (b *RedisBroker) move(topic string, t *brokerTopic) {
 	_ = old.unsubscribe(b.ctx, topic) // forget it in the old connection
 	b.mu.Unlock()
 	backoff := brokerMinBackoff
-	for attempt := 0; attempt < 10 && b.ctx.Err() == nil; attempt++ {
+	for attempt := 0; attempt < brokerMoveAttempts && b.ctx.Err() == nil; attempt++ {
+		if b.cluster != nil {
+			b.cluster.ReloadState(b.ctx) // learn the slot's new owner
+		}
 		ctx, cancel := context.WithTimeout(b.ctx, brokerMaxBackoff)
 		sh, err := b.shardFor(ctx, topic)
 		cancel()
+		if err == nil && sh == old {
+			err = errors.New("slot map still names the old master")
+		}
 		if err == nil {
 			b.mu.Lock()
 			if b.topics[topic] != t {
@@ -358,13 +367,12 @@ func (b *RedisBroker) move(topic string, t *brokerTopic) {
 				return
 			}
 			t.shard = sh
-			err = sh.subscribe(b.ctx, topic)
 			b.mu.Unlock()
-			if err == nil {
+			if err = sh.subscribe(b.ctx, topic); err == nil {
 				return
 			}
 		}
-		b.log.Warn("redis broker: resubscribe after slot move failed", "topic", topic, "err", err)
+		b.log.Debug("redis broker: resubscribe after slot move", "topic", topic, "attempt", attempt, "err", err)
 		select {
 		case <-time.After(backoff):
 		case <-b.ctx.Done():
@@ -372,6 +380,7 @@ func (b *RedisBroker) move(topic string, t *brokerTopic) {
 		}
 		backoff = min(2*backoff, brokerMaxBackoff)
 	}
+	b.log.Warn("redis broker: topic lost after its slot moved", "topic", topic)
 }
 
 // deliver calls the topic's subscribers with payload.
