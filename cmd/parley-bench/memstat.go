@@ -83,20 +83,20 @@ func (m *metricsClient) Sample(ctx context.Context) (memSample, error) {
 		return memSample{}, err
 	}
 	return memSample{
-		HeapInuse:  vals["go_memstats_heap_inuse_bytes"],
-		StackInuse: vals["go_memstats_stack_inuse_bytes"],
-		Goroutines: vals["go_goroutines"],
+		HeapInuse:  int64(vals["go_memstats_heap_inuse_bytes"]),
+		StackInuse: int64(vals["go_memstats_stack_inuse_bytes"]),
+		Goroutines: int64(vals["go_goroutines"]),
 	}, nil
 }
 
 // parseGauges reads unlabelled samples of the named metrics from the
 // Prometheus text format and fails if one is missing.
-func parseGauges(r io.Reader, names ...string) (map[string]int64, error) {
+func parseGauges(r io.Reader, names ...string) (map[string]float64, error) {
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = true
 	}
-	out := make(map[string]int64, len(names))
+	out := make(map[string]float64, len(names))
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -113,7 +113,7 @@ func parseGauges(r io.Reader, names ...string) (map[string]int64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("metrics: %s: %w", name, err)
 		}
-		out[name] = int64(v)
+		out[name] = v
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)

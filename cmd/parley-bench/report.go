@@ -52,6 +52,7 @@ type runResult struct {
 	stats   *runStats
 	senders int           // sender goroutines in all
 	late    time.Duration // how long after the schedule's end the last send finished
+	cpu     cpuUse        // during the measurement window
 }
 
 // Print writes the run's results as tables.
@@ -85,6 +86,8 @@ func (r *runResult) Print(out io.Writer) {
 		fmt.Fprintf(out, ", %s=%d", c, counts[c])
 	}
 	fmt.Fprintf(out, "; %d failed writes\n", st.writeErrs.Load())
+	fmt.Fprintf(out, "senders' own messages echoed back to them: %d; deliveries of warm-up messages: %d\n", st.echoes.Load(), st.outside.Load())
+	fmt.Fprintf(out, "CPU while measuring: %v\n", r.cpu)
 	if r.late > 10*time.Millisecond {
 		fmt.Fprintf(out, "warning: the senders finished %v behind schedule; the generator could not keep the rate\n", r.late.Round(time.Millisecond))
 	}

@@ -26,6 +26,7 @@ type runOptions struct {
 	DialConcurrency int
 	DialTimeout     time.Duration
 	SetupTimeout    time.Duration
+	MetricsURL      string // the gateway's metrics, for its CPU time; "" skips
 }
 
 // Bounds on run's flags, so that a typo cannot run forever or exhaust the
@@ -52,6 +53,7 @@ func runRun(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "connections set up at once")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 2*time.Minute, "bound on connecting every pair and waiting for the gateway to assign them")
+	fs.StringVar(&o.MetricsURL, "metrics", "", "the gateway's Prometheus metrics URL, to report its CPU use (default: /metrics on the gateway's address; \"off\" skips)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -61,6 +63,12 @@ func runRun(ctx context.Context, args []string, e env) error {
 	tg, err := parseTarget(o.URL, o.Site, o.AllowRemote)
 	if err != nil {
 		return err
+	}
+	switch o.MetricsURL {
+	case "":
+		o.MetricsURL = tg.httpURL("/metrics")
+	case "off":
+		o.MetricsURL = ""
 	}
 	if err := ensureNoFile(2*o.Pairs+64, e.log); err != nil {
 		return err
@@ -132,7 +140,15 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 		defer close(progressDone)
 		progress(ctx, clk, st, to, e)
 	}()
+	var metrics *metricsClient
+	if o.MetricsURL != "" {
+		metrics = newMetricsClient(o.MetricsURL)
+	}
+	pc := newPacer(clk, false)
+	pc.SleepUntil(from)
+	cpuFrom := sampleCPU(ctx, metrics)
 	wg.Wait()
+	cpuTo := sampleCPU(ctx, metrics)
 	<-progressDone
 	sendEnd := clk.Now()
 
@@ -141,7 +157,7 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	for st.Delivered() < st.SentTotal() && time.Now().Before(drainBy) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	res := &runResult{opts: o, stats: st, senders: len(senders), late: time.Duration(sendEnd - to)}
+	res := &runResult{opts: o, stats: st, senders: len(senders), late: time.Duration(sendEnd - to), cpu: cpuBetween(cpuFrom, cpuTo)}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("interrupted: %w", ctx.Err())
 	}

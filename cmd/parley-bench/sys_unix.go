@@ -30,3 +30,13 @@ func ensureNoFile(need int, log *slog.Logger) error {
 	log.Info("raised open-file limit", "from", lim.Cur, "to", next.Cur)
 	return nil
 }
+
+// ownCPU returns the user and system CPU seconds this process has used.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
