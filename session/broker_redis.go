@@ -101,7 +101,9 @@ func (b *RedisBroker) Publish(ctx context.Context, topic string, payload []byte)
 }
 
 // Subscribe calls fn with every payload published to topic until cancel is
-// called. It returns once Redis has confirmed the subscription.
+// called. It returns once Redis has confirmed the subscription. fn runs on
+// the connection's reader, so it must not block, and must not call
+// Subscribe, which waits for that reader.
 func (b *RedisBroker) Subscribe(ctx context.Context, topic string, fn func(payload []byte)) (func(), error) {
 	if fn == nil {
 		return nil, errors.New("session: subscribe with a nil func")

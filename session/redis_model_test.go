@@ -125,10 +125,12 @@ func TestRedisToleratesUnexpectedData(t *testing.T) {
 	s := session.NewRedis(c, session.RedisConfig{})
 	conv := openQueued(t, s, "shop", "v")
 	base := "parley:{s:shop}:c:" + conv.ID
+	_, _, err := s.Append(ctx, session.Message{ConversationID: conv.ID, Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: "hi"})
+	require.NoError(t, err)
 
 	require.NoError(t, c.HSet(ctx, base, "created", "yesterday", "updated", "-", "queued", "1e99").Err())
 	require.NoError(t, c.XAdd(ctx, &redis.XAddArgs{Stream: base + ":hist", ID: "1000-5", Values: []any{"junk", "x"}}).Err())
-	require.NoError(t, c.HSet(ctx, base+":tr", "1", "{not json", "1000", "[1,2]").Err())
+	require.NoError(t, c.HSet(ctx, base+":tr", "1", "{not json", "2", "[1,2]").Err())
 	require.NoError(t, c.HSet(ctx, "parley:{s:shop}:a:odd", "id", "odd", "cap", "many", "langs", "{", "seen", "x").Err())
 	require.NoError(t, c.SAdd(ctx, "parley:{s:shop}:agents", "odd", "ghost").Err())
 	require.NoError(t, c.HSet(ctx, "parley:{s:shop}:load", "odd", "lots").Err())
@@ -139,9 +141,10 @@ func TestRedisToleratesUnexpectedData(t *testing.T) {
 	assert.True(t, got.CreatedAt.IsZero())
 	msgs, err := s.History(ctx, conv.ID, 0, 0)
 	require.NoError(t, err)
-	require.Len(t, msgs, 2)
-	assert.Equal(t, int64(1000), msgs[1].Seq)
+	require.Len(t, msgs, 3)
+	assert.Equal(t, int64(1000), msgs[2].Seq)
 	assert.Nil(t, msgs[0].Translations)
+	assert.Nil(t, msgs[1].Translations)
 	agents, err := s.Agents(ctx, "shop")
 	require.NoError(t, err)
 	require.Len(t, agents, 1, "an ID without a profile is skipped")
@@ -151,6 +154,11 @@ func TestRedisToleratesUnexpectedData(t *testing.T) {
 	_, err = s.Conversation(ctx, "x:{y}")
 	require.ErrorIs(t, err, session.ErrNotFound)
 	require.NoError(t, s.SetTranslation(ctx, conv.ID, 1, "en", "ok"), "a malformed translations value is replaced")
+	require.NoError(t, s.SetTranslation(ctx, conv.ID, 2, "en", "ok"), "so is one of the wrong shape")
+	msgs, err = s.History(ctx, conv.ID, 0, 0)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"en": "ok"}, msgs[0].Translations)
+	assert.Equal(t, map[string]string{"en": "ok"}, msgs[1].Translations)
 }
 
 func TestRedisKeysShareSiteSlot(t *testing.T) {

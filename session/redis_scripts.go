@@ -135,7 +135,11 @@ local cur = redis.call('HGET', KEYS[3], ARGV[1])
 local t = {}
 if cur then
   local ok, dec = pcall(cjson.decode, cur)
-  if ok and type(dec) == 'table' then t = dec end
+  if ok and type(dec) == 'table' then
+    for k, v in pairs(dec) do
+      if type(k) == 'string' and type(v) == 'string' then t[k] = v end
+    end
+  end
 end
 t[ARGV[2]] = ARGV[3]
 redis.call('HSET', KEYS[3], ARGV[1], cjson.encode(t))
