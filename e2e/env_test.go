@@ -98,11 +98,22 @@ func (e *env) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	stub := ""
+	if r.URL.Query().Has("stub") {
+		// Calls made before the widget loads, queued by the documented stub.
+		stub = `<script>
+window.Parley = window.Parley || {q: []};
+window.__events = [];
+window.Parley.q.push(['on', 'message', m => window.__events.push('message:' + m.display)]);
+window.Parley.q.push(['on', 'open', () => window.__events.push('open')]);
+window.Parley.q.push(['open']);
+</script>`
+	}
 	fmt.Fprintf(w, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Test shop</title></head>
-<body><h1>Test shop</h1><p>Products and things.</p>
+<body><h1>Test shop</h1><p>Products and things.</p>%s
 <script src="%s/widget.js" data-site="%s" async></script>
-</body></html>`, e.gatewayURL(), siteKey)
+</body></html>`, stub, e.gatewayURL(), siteKey)
 }
 
 // start serves a new gateway on ln.

@@ -24,6 +24,7 @@ export function start({ site, origin, queue }) {
     off: (ev, fn) => { w.handlers[ev]?.delete(fn); },
   };
   window.Parley = api;
+  w.render();
   for (const [m, ...args] of queue || []) {
     if (typeof api[m] === 'function') {
       try { api[m](...args); } catch (e) { console.error('Parley:', e); }
@@ -82,7 +83,6 @@ class Widget {
   }
 
   boot() {
-    this.render();
     for (const o of this.outbox) this.addPending(o);
     if (this.token || this.identity) this.conn.start();
     document.addEventListener('visibilitychange', () => this.markRead());
@@ -127,7 +127,13 @@ class Widget {
     h('p', { class: 'brand', text: t.brand }));
     this.greet = h('div', { class: 'row theirs greet' }, h('div', { class: 'bubble' }, h('p', { class: 'text', text: t.greeting })));
     this.log.append(this.greet);
-    root.append(css, h('div', { class: 'wrap' }, this.panel, this.launcher));
+    const wrap = h('div', { class: 'wrap' }, this.panel, this.launcher);
+    // A phone: by the viewport, or by the screen on pages that do not set
+    // a mobile viewport.
+    const phone = () => wrap.classList.toggle('phone', innerWidth <= 480 || (screen.width > 0 && screen.width <= 480));
+    phone();
+    addEventListener('resize', phone);
+    root.append(css, wrap);
     document.body.append(host);
   }
 
@@ -301,6 +307,7 @@ class Widget {
       if (p) this.settle(p, 'sent');
       this.msgs.set(f.seq, { m, el });
       el.dataset.seq = f.seq;
+      this.emit('message', { ...m, display: m.text });
       return;
     }
     const el = this.renderMessage(m);
