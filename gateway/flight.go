@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/translate"
 )
 
 // Translator translates text between two languages given as BCP 47 tags.
@@ -88,6 +89,9 @@ func (fl *inFlight) store(ctx context.Context, conv session.Conversation, m sess
 	}
 	results := make(chan translated, len(targets))
 	tctx, cancel := context.WithTimeout(fl.s.ctx, fl.tr.Timeout)
+	if st := fl.s.sites[conv.SiteID]; st != nil && len(st.cfg.Glossary) > 0 {
+		tctx = translate.WithGlossary(tctx, st.cfg.Glossary...)
+	}
 	for _, to := range targets {
 		go func() {
 			text, err := fl.tr.Translator.Translate(tctx, m.Text, m.Lang, to)
