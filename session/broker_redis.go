@@ -268,13 +268,23 @@ func (b *RedisBroker) run(sh *brokerShard) {
 				}
 				continue
 			}
-			b.connectionLost(sh, err)
+			var rerr redis.Error
+			serverErr := errors.As(err, &rerr)
+			if !serverErr {
+				b.connectionLost(sh, err)
+			}
 			select {
 			case <-time.After(backoff):
 			case <-b.ctx.Done():
 				return
 			}
 			backoff = min(2*backoff, brokerMaxBackoff)
+			if serverErr {
+				// Redis refused a (re)subscription, for example with
+				// CLUSTERDOWN while a restarted node rejoins; the client
+				// will not retry it, so the broker does.
+				b.retrySubscriptions(sh, err)
+			}
 			continue
 		}
 		backoff = brokerMinBackoff
@@ -302,6 +312,22 @@ func (b *RedisBroker) connectionLost(sh *brokerShard, err error) {
 	if n > 0 {
 		b.log.Warn("redis broker: connection lost; resubscribing", "node", sh.addr, "topics", n, "err", err)
 	}
+}
+
+// retrySubscriptions sends SUBSCRIBE again for the shard's topics that are
+// not confirmed or not confirmed since the connection dropped.
+func (b *RedisBroker) retrySubscriptions(sh *brokerShard, cause error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for topic, t := range b.topics {
+		if t.shard != sh || (t.active && !t.stale) {
+			continue
+		}
+		if err := sh.subscribe(b.ctx, topic); err != nil {
+			b.log.Debug("redis broker: resubscribe failed", "topic", topic, "err", err)
+		}
+	}
+	b.log.Warn("redis broker: Redis refused a subscription; retrying", "node", sh.addr, "err", cause)
 }
 
 // confirmed handles a subscription change reported by Redis.

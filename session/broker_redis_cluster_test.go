@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parley-chat/parley/internal/redistest"
 	"github.com/parley-chat/parley/session"
 )
 
@@ -66,4 +67,42 @@ func TestRedisBrokerFollowsSlotMove(t *testing.T) {
 	require.NoError(t, b.Publish(ctx, topic, []byte("after")))
 	rec.waitFor(t, 5*time.Second, func(got []string, _ int) bool { return len(got) == 2 })
 	assert.Equal(t, []string{"before", "after"}, rec.got)
+}
+
+// TestRedisBrokerClusterNodeRestart crashes the master that carries a topic
+// and restarts it: the broker reconnects to it, resubscribes, signals the
+// gap and delivers again.
+func TestRedisBrokerClusterNodeRestart(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := t.Context()
+	b := newRedisBroker(t, c)
+	topic := session.SiteTopic(session.NewID())
+
+	rec := newRecorder()
+	cancel, err := b.Subscribe(ctx, topic, rec.fn)
+	require.NoError(t, err)
+	defer cancel()
+
+	owner, err := c.MasterForKey(ctx, topic)
+	require.NoError(t, err)
+	var srv *redistest.Server
+	for _, s := range cl.Servers {
+		if s.Addr == owner.Options().Addr {
+			srv = s
+		}
+	}
+	require.NotNil(t, srv)
+
+	srv.Kill()
+	pubCtx, pubCancel := context.WithTimeout(ctx, 10*time.Second)
+	defer pubCancel()
+	require.ErrorIs(t, b.Publish(pubCtx, topic, []byte("lost")), session.ErrUnavailable)
+	srv.Restart()
+
+	rec.waitFor(t, 30*time.Second, func(_ []string, resync int) bool { return resync >= 1 })
+	require.Eventually(t, func() bool { return b.Publish(ctx, topic, []byte("after")) == nil }, 10*time.Second, 100*time.Millisecond)
+	rec.waitFor(t, 5*time.Second, func(got []string, _ int) bool { return len(got) >= 1 })
+	assert.Equal(t, "after", rec.got[0])
 }
