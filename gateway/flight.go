@@ -78,9 +78,9 @@ type translated struct {
 // stores it with the translations that made it, and reports pending when
 // others are still coming; they are stored and sent as translation frames
 // when they arrive. A failed translation leaves the original to stand.
-func (fl *inFlight) store(ctx context.Context, conv session.Conversation, m session.Message, translate bool) (stored session.Message, dup, pending bool, err error) {
+func (fl *inFlight) store(ctx context.Context, conv session.Conversation, m session.Message, translating bool) (stored session.Message, dup, pending bool, err error) {
 	var targets []string
-	if translate && fl.tr.Translator != nil {
+	if translating && fl.tr.Translator != nil {
 		targets = fl.targets(conv, m)
 	}
 	if len(targets) == 0 {
