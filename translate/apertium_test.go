@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/parley-chat/parley/translate/internal/apytest"
+	"github.com/parley-chat/parley/translate/translatetest"
 )
 
 func TestApertiumCodes(t *testing.T) {
@@ -22,7 +22,7 @@ func TestApertiumCodes(t *testing.T) {
 // TestApertiumReal runs the provider and the whole pipeline against a real
 // APY with Debian's English-Spanish pair.
 func TestApertiumReal(t *testing.T) {
-	url := apytest.Start(t)
+	url := translatetest.StartAPY(t)
 	a, err := NewApertium(ApertiumConfig{URL: url})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/parley-chat/parley/translate/internal/fakeapi"
+	"github.com/parley-chat/parley/translate/translatetest"
 )
 
 // newTestDeepL returns a DeepL provider talking to a fresh fake.
-func newTestDeepL(t *testing.T) (*DeepL, *fakeapi.Server) {
+func newTestDeepL(t *testing.T) (*DeepL, *translatetest.Server) {
 	t.Helper()
-	fake := fakeapi.NewDeepL(t, "key-1:fx")
+	fake := translatetest.NewDeepL(t, "key-1:fx")
 	d, err := NewDeepL(DeepLConfig{Key: "key-1:fx", URL: fake.URL})
 	require.NoError(t, err)
 	return d, fake

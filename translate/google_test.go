@@ -11,13 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/api/option"
 
-	"github.com/parley-chat/parley/translate/internal/fakeapi"
+	"github.com/parley-chat/parley/translate/translatetest"
 )
 
 // newTestGoogle returns a Google provider talking to a fresh fake.
-func newTestGoogle(t *testing.T) (*Google, *fakeapi.Server) {
+func newTestGoogle(t *testing.T) (*Google, *translatetest.Server) {
 	t.Helper()
-	fake := fakeapi.NewGoogle(t, "")
+	fake := translatetest.NewGoogle(t, "")
 	g, err := NewGoogle(context.Background(), GoogleConfig{Endpoint: fake.URL + "/language/translate/"}, option.WithoutAuthentication())
 	require.NoError(t, err)
 	return g, fake
@@ -38,7 +38,7 @@ func TestGoogleTranslate(t *testing.T) {
 }
 
 func TestGoogleAPIKey(t *testing.T) {
-	fake := fakeapi.NewGoogle(t, "k-123")
+	fake := translatetest.NewGoogle(t, "k-123")
 	g, err := NewGoogle(context.Background(), GoogleConfig{APIKey: "k-123", Endpoint: fake.URL + "/language/translate/"})
 	require.NoError(t, err)
 	out, err := g.Translate(context.Background(), "thanks", "en", "es")
@@ -68,7 +68,7 @@ func TestGoogleErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("quota", func(t *testing.T) {
 		g, fake := newTestGoogle(t)
-		fake.FailWith(http.StatusForbidden, fakeapi.GoogleQuotaError)
+		fake.FailWith(http.StatusForbidden, translatetest.GoogleQuotaError)
 		_, err := g.Translate(ctx, "hello", "en", "es")
 		require.ErrorIs(t, err, ErrQuota)
 	})

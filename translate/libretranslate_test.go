@@ -8,12 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/parley-chat/parley/translate/internal/fakeapi"
+	"github.com/parley-chat/parley/translate/translatetest"
 )
 
 func TestLibreTranslate(t *testing.T) {
 	ctx := context.Background()
-	fake := fakeapi.NewLibreTranslate(t, "lt-key")
+	fake := translatetest.NewLibreTranslate(t, "lt-key")
 	l, err := NewLibreTranslate(LibreTranslateConfig{URL: fake.URL, Key: "lt-key"})
 	require.NoError(t, err)
 
@@ -45,5 +45,5 @@ func TestLibreTranslate(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadResponse)
 }
 
-// Request mirrors fakeapi.Request for comparisons.
-type Request = fakeapi.Request
+// Request mirrors translatetest.Request for comparisons.
+type Request = translatetest.Request

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/session"
-	"github.com/parley-chat/parley/translate/internal/fakeapi"
+	"github.com/parley-chat/parley/translate/translatetest"
 )
 
 // session.Store is the Cache the gateway passes in.
@@ -26,8 +26,8 @@ var _ Cache = session.Store(nil)
 // (fallback), with a memory session store as cache.
 type pipeline struct {
 	tr     Translator
-	google *fakeapi.Server
-	deepl  *fakeapi.Server
+	google *translatetest.Server
+	deepl  *translatetest.Server
 	cache  *countingCache
 	reg    *prometheus.Registry
 }
@@ -35,8 +35,8 @@ type pipeline struct {
 func newPipeline(t *testing.T, mod func(*Config)) *pipeline {
 	t.Helper()
 	p := &pipeline{
-		google: fakeapi.NewGoogle(t, "gkey"),
-		deepl:  fakeapi.NewDeepL(t, "dkey"),
+		google: translatetest.NewGoogle(t, "gkey"),
+		deepl:  translatetest.NewDeepL(t, "dkey"),
 		cache:  &countingCache{Cache: session.NewMemory()},
 		reg:    prometheus.NewRegistry(),
 	}
@@ -144,7 +144,7 @@ func TestTranslateSingleFlight(t *testing.T) {
 	release := make(chan struct{})
 	p.google.SetTranslate(func(text, s, d string) string {
 		<-release
-		return fakeapi.Translate(text, s, d)
+		return translatetest.Translate(text, s, d)
 	})
 	p.cache.barrier = make(chan struct{})
 	const callers = 10
@@ -275,7 +275,7 @@ func TestTranslateOddTexts(t *testing.T) {
 	} {
 		out, err := p.tr.Translate(ctx, text, "en", "es")
 		require.NoError(t, err)
-		assert.Equal(t, fakeapi.Translate(text, "en", "es"), out)
+		assert.Equal(t, translatetest.Translate(text, "en", "es"), out)
 	}
 	assert.Contains(t, p.google.Requests()[3].Texts[0], "ZXQ1Z", "glossary terms are masked")
 	assert.Equal(t, 4, len(p.google.Requests()))

@@ -1,7 +1,8 @@
-// Package fakeapi serves local fakes of the documented HTTP APIs of Google
-// Cloud Translation v2, DeepL and LibreTranslate for tests. The fakes check
-// requests like the real services do and answer real-shaped JSON.
-package fakeapi
+// Package translatetest provides test helpers for translation: local fakes
+// of the documented HTTP APIs of Google Cloud Translation v2, DeepL and
+// LibreTranslate, which check requests like the real services do and answer
+// real-shaped JSON, and StartAPY, which runs a real Apertium APY server.
+package translatetest
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package fakeapi
+package translatetest
 
 import (
 	"encoding/json"

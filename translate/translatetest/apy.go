@@ -1,7 +1,4 @@
-// Package apytest starts a real Apertium APY server on a loopback port for
-// tests, and skips the test when APY is not installed (failing instead
-// under PARLEY_REQUIRE_INTEGRATION=1).
-package apytest
+package translatetest
 
 import (
 	"bytes"
@@ -25,7 +22,7 @@ const ModesDir = "/usr/share/apertium/modes"
 // startTimeout bounds how long APY may take to answer /listPairs.
 const startTimeout = 60 * time.Second
 
-// missing skips the test, or fails it when integration tests are required.
+// missing skips the test when APY is not installed, or fails it when integration tests are required.
 func missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
@@ -35,10 +32,10 @@ func missing(t testing.TB, format string, args ...any) {
 	t.Skipf("integration dependency missing (set up apertium-apy and apertium-eng-spa to run): %s", msg)
 }
 
-// Start runs apertium-apy on a free port, waits until it lists its pairs and
+// StartAPY runs apertium-apy on a free port, waits until it lists its pairs and
 // returns its base URL on 127.0.0.1. The server (its whole process group)
 // is stopped when the test ends.
-func Start(t testing.TB) string {
+func StartAPY(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("apertium-apy")
 	if err != nil {
@@ -49,7 +46,7 @@ func Start(t testing.TB) string {
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatalf("apytest: free port: %v", err)
+		t.Fatalf("translatetest: free port: %v", err)
 	}
 	var out bytes.Buffer
 	var outMu sync.Mutex
@@ -61,7 +58,7 @@ func Start(t testing.TB) string {
 	cmd.Stderr = lockedWriter{&out, &outMu}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("apytest: starting apertium-apy: %v", err)
+		t.Fatalf("translatetest: starting apertium-apy: %v", err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
@@ -86,11 +83,11 @@ func Start(t testing.TB) string {
 		case <-exited:
 			outMu.Lock()
 			defer outMu.Unlock()
-			t.Fatalf("apytest: apertium-apy exited: %s", out.String())
+			t.Fatalf("translatetest: apertium-apy exited: %s", out.String())
 		case <-ctx.Done():
 			outMu.Lock()
 			defer outMu.Unlock()
-			t.Fatalf("apytest: apertium-apy not ready after %v: %v\n%s", startTimeout, err, out.String())
+			t.Fatalf("translatetest: apertium-apy not ready after %v: %v\n%s", startTimeout, err, out.String())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
