@@ -36,7 +36,17 @@ func (w testWriter) Write(p []byte) (int, error) {
 // startGateway serves a gateway configured from the config subcommand's
 // output and returns its ws:// URL.
 func startGateway(t *testing.T, agents int) string {
+	return startGatewayTB(t, agents)
+}
+
+// startGatewayTB is startGateway for tests and benchmarks; benchmarks log
+// nothing.
+func startGatewayTB(t testing.TB, agents int) string {
 	t.Helper()
+	logger := discardLogger()
+	if tt, ok := t.(*testing.T); ok {
+		logger = testLogger(tt)
+	}
 	var buf bytes.Buffer
 	require.NoError(t, writeConfig(&buf, configOptions{Addr: "127.0.0.1:0", Site: "bench", Agents: agents, Capacity: 1, Rate: 1000, RateBurst: 2000}))
 	// The gateway reads the file strictly: every field the generator
@@ -55,7 +65,7 @@ func startGateway(t *testing.T, agents int) string {
 		Sites:         fc.Sites,
 		RatePerSecond: fc.RatePerSecond,
 		RateBurst:     fc.RateBurst,
-		Logger:        testLogger(t),
+		Logger:        logger,
 	}, session.NewMemory(), session.NewMemoryBroker())
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
@@ -67,6 +77,8 @@ func startGateway(t *testing.T, agents int) string {
 	})
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func testEnv(t *testing.T, stdout io.Writer) env {
 	return env{stdout: stdout, stderr: testWriter{t}, log: testLogger(t)}
@@ -139,6 +151,6 @@ func TestIdleAgainstGateway(t *testing.T) {
 	require.NoError(t, idle(ctx, tg, o, testEnv(t, &out)))
 	t.Log(out.String())
 	assert.Contains(t, out.String(), "50 idle customer connections")
-	assert.Contains(t, out.String(), "no GC endpoint", "the test gateway has no pprof")
+	assert.Contains(t, out.String(), "heap figures include garbage", "the test gateway has no pprof and the test does not wait for its GC")
 	assert.Contains(t, out.String(), "heap + stacks")
 }

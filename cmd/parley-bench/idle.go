@@ -21,6 +21,7 @@ type idleOptions struct {
 	MetricsURL      string
 	GCURL           string
 	Settle          time.Duration
+	GCWait          time.Duration // longest wait for the gateway's own GC when it cannot be forced
 	DialConcurrency int
 	DialTimeout     time.Duration
 	SetupTimeout    time.Duration
@@ -39,6 +40,7 @@ func runIdle(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&o.MetricsURL, "metrics", "", "the gateway's Prometheus metrics URL (default: /metrics on the gateway's address)")
 	fs.StringVar(&o.GCURL, "gc", "", "URL that makes the gateway collect garbage before each sample (default: /debug/pprof/heap?gc=1 on the gateway's address; \"off\" disables)")
 	fs.DurationVar(&o.Settle, "settle", 5*time.Second, "wait before each sample, for the gateway to finish the work of the connections")
+	fs.DurationVar(&o.GCWait, "gc-wait", 150*time.Second, "when no GC endpoint answers, wait up to this long before each sample for the gateway's own next GC (Go collects an idle process every 2 minutes); 0 samples at once")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 64, "connections opened at once")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 5*time.Minute, "bound on opening every connection")
@@ -50,6 +52,8 @@ func runIdle(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("-conns %d: want 1 to %d", o.Conns, maxIdleConns)
 	case o.Settle < 0 || o.Settle > 5*time.Minute:
 		return fmt.Errorf("-settle %v: want 0 to 5m", o.Settle)
+	case o.GCWait < 0 || o.GCWait > 10*time.Minute:
+		return fmt.Errorf("-gc-wait %v: want 0 to 10m", o.GCWait)
 	case o.DialConcurrency < 1 || o.DialConcurrency > 1024:
 		return fmt.Errorf("-dial-concurrency %d: want 1 to 1024", o.DialConcurrency)
 	case o.DialTimeout <= 0 || o.DialTimeout > time.Minute:
@@ -76,21 +80,39 @@ func runIdle(ctx context.Context, args []string, e env) error {
 	return idle(ctx, tg, o, e)
 }
 
+// gcState says how a sample relates to the gateway's garbage collection.
+type gcState int
+
+const (
+	gcNone    gcState = iota // sampled with whatever garbage the heap held
+	gcForced                 // right after a GC the generator forced
+	gcAwaited                // after the gateway's own next GC
+)
+
 // idleResult holds the gateway's memory before and after the connections.
 type idleResult struct {
 	conns         int
 	before, after memSample
-	afterGC       bool
+	gc            [2]gcState // of before and after
 }
 
 func idle(ctx context.Context, tg target, o idleOptions, e env) error {
 	m := newMetricsClient(o.MetricsURL)
-	sample := func() (memSample, bool, error) {
+	sample := func() (memSample, gcState, error) {
 		if ctx.Err() != nil {
-			return memSample{}, false, ctx.Err()
+			return memSample{}, gcNone, ctx.Err()
 		}
 		time.Sleep(o.Settle)
-		gc := o.GCURL != "" && m.forceGC(ctx, o.GCURL)
+		gc := gcNone
+		switch {
+		case o.GCURL != "" && m.forceGC(ctx, o.GCURL):
+			gc = gcForced
+		case o.GCWait > 0:
+			e.log.Info("waiting for the gateway's next garbage collection", "at_most", o.GCWait)
+			if m.awaitGC(ctx, time.Now(), o.GCWait) {
+				gc = gcAwaited
+			}
+		}
 		s, err := m.Sample(ctx)
 		if err != nil {
 			return s, gc, err
@@ -104,7 +126,7 @@ func idle(ctx context.Context, tg target, o idleOptions, e env) error {
 	}
 	res := idleResult{conns: o.Conns}
 	var err error
-	if res.before, _, err = sample(); err != nil {
+	if res.before, res.gc[0], err = sample(); err != nil {
 		return err
 	}
 
@@ -139,7 +161,7 @@ func idle(ctx context.Context, tg target, o idleOptions, e env) error {
 	}
 	e.log.Info("all connected", "conns", o.Conns, "took", time.Since(start).Round(time.Millisecond))
 
-	if res.after, res.afterGC, err = sample(); err != nil {
+	if res.after, res.gc[1], err = sample(); err != nil {
 		return err
 	}
 	res.Print(e.stdout, o)
@@ -148,9 +170,14 @@ func idle(ctx context.Context, tg target, o idleOptions, e env) error {
 
 // Print writes the memory table.
 func (r *idleResult) Print(out io.Writer, o idleOptions) {
-	when := fmt.Sprintf("after a %v settle delay and a forced GC", o.Settle)
-	if !r.afterGC {
-		when = fmt.Sprintf("after a %v settle delay (no GC endpoint: heap figures include garbage)", o.Settle)
+	var when string
+	switch {
+	case r.gc[0] == gcNone || r.gc[1] == gcNone:
+		when = fmt.Sprintf("after a %v settle delay (no GC before a sample: heap figures include garbage)", o.Settle)
+	case r.gc[1] == gcForced:
+		when = fmt.Sprintf("after a %v settle delay and a forced GC", o.Settle)
+	default:
+		when = fmt.Sprintf("after a %v settle delay and the gateway's next own GC (no GC endpoint)", o.Settle)
 	}
 	fmt.Fprintf(out, "\nparley-bench idle: %d idle customer connections, sampled %s\n\n", r.conns, when)
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -126,6 +126,44 @@ func parseGauges(r io.Reader, names ...string) (map[string]float64, error) {
 	return out, nil
 }
 
+// LastGC returns when the gateway's last garbage collection ended.
+func (m *metricsClient) LastGC(ctx context.Context) (time.Time, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.url, nil)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("metrics: %w", err)
+	}
+	resp, err := m.http.Do(req)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	vals, err := parseGauges(resp.Body, "go_memstats_last_gc_time_seconds")
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, int64(vals["go_memstats_last_gc_time_seconds"]*1e9)), nil
+}
+
+// awaitGC waits, polling every second, until the gateway has finished a
+// garbage collection after since, and reports whether it did before the
+// timeout. An idle Go process collects at least every two minutes.
+func (m *metricsClient) awaitGC(ctx context.Context, since time.Time, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if last, err := m.LastGC(ctx); err == nil && last.After(since) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+}
+
 // forceGC asks the gateway to collect garbage through net/http/pprof's heap
 // profile with gc=1, and reports whether it could.
 func (m *metricsClient) forceGC(ctx context.Context, url string) bool {
