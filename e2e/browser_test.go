@@ -252,6 +252,18 @@ func (b *tab) screenshot(dir, name string) string {
 	return p
 }
 
+// recordCSPViolations makes every page the tab loads from now on collect
+// its Content-Security-Policy violations in window.__csp.
+func (b *tab) recordCSPViolations() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitFor)
+	defer cancel()
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__csp = [];
+		document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`})
+	require.NoError(b.t, err)
+}
+
 // js quotes a Go string as a JavaScript string literal.
 func js(s string) string {
 	b, _ := json.Marshal(s)

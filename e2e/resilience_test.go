@@ -101,9 +101,11 @@ func TestConsoleHeaders(t *testing.T) {
 
 	root := newBrowser(t)
 	ag := agent{tab: newDevice(t, root, "").first(), gw: e.gatewayURL()}
+	ag.recordCSPViolations()
 	ag.signIn(siteKey, agentID, agentSecret)
-	// The console is fully functional under its CSP (no violations), and
-	// keeps its session in sessionStorage, not in a cookie.
+	// The console works under its CSP, and keeps its session in
+	// sessionStorage, not in a cookie.
+	assert.Empty(t, ag.strings(`window.__csp`), "CSP violations in the console")
 	assert.Equal(t, "", ag.text(`document.cookie`))
 	assert.NotEmpty(t, ag.text(`JSON.parse(sessionStorage.getItem('parley-console')).token`))
 
@@ -111,6 +113,17 @@ func TestConsoleHeaders(t *testing.T) {
 	ag.navigate(e.gatewayURL() + "/console")
 	ag.waitJS("the console to sign back in", `!document.getElementById('app').hidden`)
 	assert.Equal(t, "", ag.text(`document.cookie`))
+	assert.Empty(t, ag.strings(`window.__csp`), "CSP violations in the console")
+
+	// The demo page, under its own strict CSP, loads and runs the widget.
+	demo := customer{newDevice(t, root, "").first()}
+	demo.recordCSPViolations()
+	demo.load(e.gatewayURL() + "/demo")
+	demo.open()
+	demo.eval(W+`.querySelector('.prechat .link').click(), true`, nil)
+	demo.send("Hello from the demo page")
+	ag.waitText("Hello from the demo page")
+	assert.Empty(t, demo.strings(`window.__csp`), "CSP violations on the demo page")
 
 	// A wrong secret shows an error.
 	bad := agent{tab: newDevice(t, root, "").first(), gw: e.gatewayURL()}

@@ -52,6 +52,7 @@ var book = phrasebook{
 		"en>es:One moment, please.":                              "Un momento, por favor.",
 		"de>en:Hallo! Kann ich meine Lieferadresse noch ändern?": "Hello! Can I still change my delivery address?",
 		"en>de:Of course. Which address should we use?":          "Natürlich. Welche Adresse sollen wir verwenden?",
+		"es>en:¡Muchas gracias!":                                 "Thank you very much!",
 	},
 	slow: map[string]bool{"en>es:One moment, please.": true},
 }
@@ -145,6 +146,16 @@ func TestTranslatedChat(t *testing.T) {
 		copyFile(t, widgetPNG, filepath.Join("..", "docs", "screenshot-widget.png"))
 		copyFile(t, consolePNG, filepath.Join("..", "docs", "screenshot-console.png"))
 	}
+
+	es.eval(W+`.querySelector('textarea').value = '', true`, nil) // drop the draft
+
+	// With translation off, the agent reads the customer's own words.
+	ag.eval(pane+`.querySelector('input[type="checkbox"]').click(), true`, nil)
+	ag.waitJS("the originals", `![...`+pane+`.querySelectorAll('.text')].some(e => e.textContent === 'Thanks, it is order 1042.')`)
+	ag.waitText("Gracias, es el pedido 1042.")
+	es.send("¡Muchas gracias!")
+	ag.waitText("¡Muchas gracias!")
+	assert.NotContains(t, ag.texts(), "Thank you very much!")
 
 	assert.Zero(t, es.dialogs.Load()+de.dialogs.Load()+ag.dialogs.Load())
 }
