@@ -257,7 +257,9 @@ func (st *site) sweep(ctx context.Context) {
 		return
 	}
 	for _, a := range agents {
-		if a.Status == session.StatusOffline || time.Since(a.LastSeen) <= st.srv.cfg.AgentGrace {
+		// A store may report a silent agent offline by itself; their
+		// conversations still need handing back.
+		if a.Status == session.StatusOffline && a.Active == 0 || time.Since(a.LastSeen) <= st.srv.cfg.AgentGrace {
 			continue
 		}
 		st.srv.log.Info("agent gone past the grace period", "site", st.cfg.Key, "agent", a.ID)

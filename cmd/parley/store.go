@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// openStore returns the in-memory store and broker, or Redis ones when
+// redisURL is set (redis://, rediss://, or a comma-separated list of
+// host:port for Cluster), and a function that releases them.
+func openStore(ctx context.Context, redisURL string, logger *slog.Logger) (session.Store, session.Broker, func(), error) {
+	if redisURL == "" {
+		return session.NewMemory(), session.NewMemoryBroker(), func() {}, nil
+	}
+	opts, err := redis.ParseURL(redisURL)
+	var client redis.UniversalClient
+	if err == nil {
+		client = redis.NewClient(opts)
+	} else if copts, cerr := redis.ParseClusterURL(redisURL); cerr == nil {
+		client = redis.NewClusterClient(copts)
+	} else {
+		return nil, nil, nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		logger.Warn("Redis is not reachable yet; the gateway will report not ready until it is", "err", err)
+	}
+	broker := session.NewRedisBroker(client, logger)
+	release := func() {
+		broker.Close()
+		client.Close()
+	}
+	return session.NewRedis(client, session.RedisConfig{}), broker, release, nil
+}
