@@ -14,23 +14,32 @@ const TYPING_SHOWN = 8000;
 export function start({ site, origin, queue }) {
   if (window.Parley && window.Parley.ready) return window.Parley;
   const w = new Widget(site, origin);
-  const api = {
-    ready: true,
+  const q = queue || [];
+  const run = {
     open: () => w.open(),
     close: () => w.close(),
     toggle: () => (w.isOpen ? w.close() : w.open()),
     identify: (who) => w.identify(who),
+  };
+  const api = {
+    ready: true,
     on: (ev, fn) => { if (typeof fn === 'function') (w.handlers[ev] ||= new Set()).add(fn); },
     off: (ev, fn) => { w.handlers[ev]?.delete(fn); },
   };
+  // Until the widget is on the page, calls wait in the queue.
+  for (const m of Object.keys(run)) api[m] = (...args) => (w.mounted ? run[m](...args) : q.push([m, ...args]));
   window.Parley = api;
-  w.render();
-  for (const [m, ...args] of queue || []) {
-    if (typeof api[m] === 'function') {
+  const mount = () => {
+    w.render();
+    w.mounted = true;
+    for (const [m, ...args] of q.splice(0)) {
+      if (typeof api[m] !== 'function') continue;
       try { api[m](...args); } catch (e) { console.error('Parley:', e); }
     }
-  }
-  w.boot();
+    w.boot();
+  };
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount, { once: true });
   return api;
 }
 
@@ -50,7 +59,6 @@ class Widget {
     this.msgs = new Map(); // seq -> {m, el}
     this.pend = new Map(); // client id -> {id, text, el, state}
     this.unread = 0;
-    this.everOpen = false;
     this.typingSent = 0;
     this.readSent = 0;
     const saved = this.load();
@@ -86,6 +94,16 @@ class Widget {
     for (const o of this.outbox) this.addPending(o);
     if (this.token || this.identity) this.conn.start();
     document.addEventListener('visibilitychange', () => this.markRead());
+    // Another tab of this site got a visitor token first: join it.
+    addEventListener('storage', (e) => {
+      if (e.key !== this.key || this.token || this.identity) return;
+      const rec = this.load();
+      if (!rec.token) return;
+      this.token = rec.token;
+      this.conv = rec.conv || '';
+      if (this.conn.stopped) this.conn.start();
+      else this.conn.reconnect();
+    });
   }
 
   render() {
