@@ -28,6 +28,8 @@ class Console {
     $('status').addEventListener('change', () => this.presence());
     $('capacity').addEventListener('change', () => this.presence());
     document.addEventListener('visibilitychange', () => { if (!document.hidden) this.seen(this.current); });
+    // Browsers allow sound after a gesture; a reload signs in without one.
+    document.addEventListener('pointerdown', () => this.unlockAudio(), { once: true });
     setInterval(() => this.tick(), 1000);
     if (this.session.token) this.connect();
   }
