@@ -42,7 +42,12 @@ func (m Masked) Spans() int { return len(m.tokens) }
 // @mentions, numbers and order ids, code spans, emoji and the glossary's
 // terms) with placeholders that providers leave alone.
 func Mask(text string, glossary []string) (Masked, error) {
-	spans := protectedSpans(text, glossary)
+	return maskWith(text, glossaryRe(glossary))
+}
+
+// maskWith is Mask with the glossary compiled (nil: none).
+func maskWith(text string, glossary *regexp.Regexp) (Masked, error) {
+	spans := scanSpans(text, glossary)
 	if len(spans) == 0 {
 		return Masked{Text: text}, nil
 	}
@@ -67,8 +72,31 @@ func Mask(text string, glossary []string) (Masked, error) {
 		Text:   b.String(),
 		prefix: prefix,
 		tokens: tokens,
-		re:     regexp.MustCompile(`(?i)` + prefix + `\s?([0-9]+)\s?` + placeholderEnd),
+		re:     placeholderRe(prefix),
 	}, nil
+}
+
+// standardPlaceholderRes are the compiled patterns of placeholderPrefixes.
+var standardPlaceholderRes = func() map[string]*regexp.Regexp {
+	m := make(map[string]*regexp.Regexp, len(placeholderPrefixes))
+	for _, p := range placeholderPrefixes {
+		m[p] = compilePlaceholderRe(p)
+	}
+	return m
+}()
+
+// placeholderRe returns the pattern that finds placeholders with prefix,
+// tolerating a changed case and a space a provider may insert.
+func placeholderRe(prefix string) *regexp.Regexp {
+	if re, ok := standardPlaceholderRes[prefix]; ok {
+		return re
+	}
+	return compilePlaceholderRe(prefix)
+}
+
+// compilePlaceholderRe compiles the pattern of placeholderRe.
+func compilePlaceholderRe(prefix string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)` + prefix + `\s?([0-9]+)\s?` + placeholderEnd)
 }
 
 // freePrefix returns a placeholder prefix that does not occur in text.

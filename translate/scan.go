@@ -36,7 +36,6 @@ var (
 	emailRe   = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}`)
 	mentionRe = regexp.MustCompile(`@[\p{L}\p{N}_](?:[\p{L}\p{N}_.-]*[\p{L}\p{N}_])?`)
 	numberRe  = regexp.MustCompile(`\p{N}+(?:[.,:/]\p{N}+)+`)
-	idRe      = regexp.MustCompile(`#?[\p{L}\p{N}_]+(?:-[\p{L}\p{N}_]+)*`)
 	emojiRe   = regexp.MustCompile(`[` + emojiClass + `][` + emojiClass + `\x{200D}\x{FE0E}\x{FE0F}\x{20E3}\x{E0020}-\x{E007F}]*`)
 )
 
@@ -48,6 +47,16 @@ const urlTrailing = ".,!?;:)]}'\"»…"
 // ones; of two starting together the longer wins. glossary terms are matched
 // case-insensitively on word boundaries.
 func protectedSpans(text string, glossary []string) []span {
+	return scanSpans(text, glossaryRe(glossary))
+}
+
+// scanSpans is protectedSpans with the glossary compiled (nil: none). Each
+// pattern runs only when text has the characters it needs.
+func scanSpans(text string, glossary *regexp.Regexp) []span {
+	hasDigit := strings.ContainsAny(text, "0123456789") || strings.ContainsFunc(text, func(r rune) bool { return r > 0x7f && unicode.IsDigit(r) })
+	hasAt := strings.IndexByte(text, '@') >= 0
+	hasDot := strings.IndexByte(text, '.') >= 0
+	hasEmoji := strings.ContainsFunc(text, func(r rune) bool { return r >= 0x2300 })
 	var all []span
 	add := func(re *regexp.Regexp, kind spanKind, keep func(s, e int) (int, bool)) {
 		for _, m := range re.FindAllStringIndex(text, -1) {
@@ -63,32 +72,88 @@ func protectedSpans(text string, glossary []string) []span {
 			}
 		}
 	}
-	add(codeRe, spanCode, nil)
-	add(urlRe, spanURL, func(s, e int) (int, bool) {
-		for e > s {
-			r, size := utf8.DecodeLastRuneInString(text[s:e])
-			if !strings.ContainsRune(urlTrailing, r) {
-				break
+	if strings.IndexByte(text, '`') >= 0 {
+		add(codeRe, spanCode, nil)
+	}
+	if hasDot {
+		add(urlRe, spanURL, func(s, e int) (int, bool) {
+			for e > s {
+				r, size := utf8.DecodeLastRuneInString(text[s:e])
+				if !strings.ContainsRune(urlTrailing, r) {
+					break
+				}
+				e -= size
 			}
-			e -= size
+			return e, e > s
+		})
+	}
+	if hasAt {
+		if hasDot {
+			add(emailRe, spanEmail, nil)
 		}
-		return e, e > s
-	})
-	add(emailRe, spanEmail, nil)
-	add(mentionRe, spanMention, func(s, e int) (int, bool) {
-		return e, !wordBefore(text, s)
-	})
-	add(numberRe, spanNumber, nil)
-	add(idRe, spanNumber, func(s, e int) (int, bool) {
-		return e, strings.ContainsFunc(text[s:e], unicode.IsDigit)
-	})
-	add(emojiRe, spanEmoji, nil)
-	if re := glossaryRe(glossary); re != nil {
-		add(re, spanGlossary, func(s, e int) (int, bool) {
+		add(mentionRe, spanMention, func(s, e int) (int, bool) {
+			return e, !wordBefore(text, s)
+		})
+	}
+	if hasDigit {
+		add(numberRe, spanNumber, nil)
+		all = appendIDs(all, text)
+	}
+	if hasEmoji {
+		add(emojiRe, spanEmoji, nil)
+	}
+	if glossary != nil {
+		add(glossary, spanGlossary, func(s, e int) (int, bool) {
 			return e, !wordBefore(text, s) && !wordAfter(text, e)
 		})
 	}
 	return resolve(all)
+}
+
+// appendIDs appends the words of text that contain a digit (numbers and
+// order ids such as 12345, #A-12345, ORD-99812 or mp3): an optional "#",
+// then word runes, with single hyphens joining parts.
+func appendIDs(all []span, text string) []span {
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		start := i
+		j := i
+		if r == '#' {
+			j += size
+		}
+		end, digit := scanWord(text, j)
+		if end == j { // no word here
+			i += size
+			continue
+		}
+		for end < len(text) && text[end] == '-' {
+			next, d := scanWord(text, end+1)
+			if next == end+1 {
+				break
+			}
+			end, digit = next, digit || d
+		}
+		if digit {
+			all = append(all, span{start: start, end: end, kind: spanNumber})
+		}
+		i = end
+	}
+	return all
+}
+
+// scanWord returns the end of the run of word runes at i and whether it
+// holds a digit.
+func scanWord(text string, i int) (end int, digit bool) {
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) || r == utf8.RuneError && size == 1 {
+			break
+		}
+		digit = digit || unicode.IsDigit(r)
+		i += size
+	}
+	return i, digit
 }
 
 // resolve sorts spans and drops every span overlapping an earlier one.

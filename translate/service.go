@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ type service struct {
 	log       *slog.Logger
 	m         *metrics
 	flight    singleflight.Group
+	glossary  *regexp.Regexp // Config.Glossary compiled
 
 	mu          sync.Mutex
 	unsupported map[string]time.Time // provider + " " + pair -> until
@@ -63,6 +65,7 @@ func New(cfg Config, cache Cache, logger *slog.Logger, reg prometheus.Registerer
 		m:           m,
 		unsupported: make(map[string]time.Time),
 		logged:      make(map[string]bool),
+		glossary:    glossaryRe(cfg.Glossary),
 	}
 	seen := map[string]bool{}
 	for _, name := range append([]string{cfg.Provider}, cfg.Fallbacks...) {
@@ -186,7 +189,11 @@ func (s *service) call(ctx context.Context, g guarded, p pair, text string, glos
 		s.m.errors.WithLabelValues(name, "circuit_open").Inc()
 		return "", fmt.Errorf("%w: %s", ErrCircuitOpen, name)
 	}
-	masked, err := Mask(text, glossary)
+	gre := s.glossary
+	if len(glossary) != len(s.cfg.Glossary) {
+		gre = glossaryRe(glossary) // WithGlossary added terms
+	}
+	masked, err := maskWith(text, gre)
 	if err != nil {
 		g.breaker.done(true)
 		return "", fmt.Errorf("translate: masking: %w", err)
