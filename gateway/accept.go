@@ -25,7 +25,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "role must be customer, agent or bot", http.StatusBadRequest)
 		return
 	}
-	if !originAllowed(r, st.cfg.Origins, role != RoleCustomer) {
+	if !originAllowed(r, st.cfg.Origins) {
 		s.metrics.refused.WithLabelValues("origin").Inc()
 		http.Error(w, "origin not allowed for this site", http.StatusForbidden)
 		return
@@ -54,8 +54,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // originAllowed reports whether the request's Origin may use the site. A
 // request without Origin comes from no browser and cannot be a cross-site
-// hijack; same-origin pages (the console) are allowed for agents and bots.
-func originAllowed(r *http.Request, allowed []string, sameOriginOK bool) bool {
+// hijack; the gateway's own pages (the console, the demo page) are allowed.
+func originAllowed(r *http.Request, allowed []string) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -64,7 +64,7 @@ func originAllowed(r *http.Request, allowed []string, sameOriginOK bool) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if sameOriginOK && strings.EqualFold(u.Host, r.Host) {
+	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
 	for _, a := range allowed {

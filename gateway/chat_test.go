@@ -224,3 +224,28 @@ func TestAgentGoingOfflineRequeuesAtFront(t *testing.T) {
 	require.Len(t, q, 2)
 	assert.Equal(t, []string{conv1, conv2}, []string{q[0].ID, q[1].ID})
 }
+
+func TestSecondTabFollowsAConversationStartedInTheFirst(t *testing.T) {
+	e := newEnv(t, nil)
+	tab1 := e.customer("s1", gateway.Frame{})
+	tab2 := e.customer("s1", gateway.Frame{Token: tab1.token})
+	conv := tab1.say("", "started in tab one").Conv
+	f := tab2.expect(gateway.TypeConversation, func(f gateway.Frame) bool { return f.Conv == conv })
+	assert.Equal(t, session.StateQueued, f.Conversation.State)
+	tab2.expectText("started in tab one")
+}
+
+func TestAgentsSeePresenceChanges(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.agent("s1", "alice")
+	e.agent("s1", "bob")
+	f := alice.expect(gateway.TypeAgents, func(f gateway.Frame) bool {
+		for _, a := range f.Agents {
+			if a.ID == "bob" && a.Status == session.StatusOnline {
+				return true
+			}
+		}
+		return false
+	})
+	assert.NotEmpty(t, f.Agents)
+}

@@ -18,6 +18,7 @@ const (
 	evSignal       = 's' // typing, read, translation: frame, unordered
 	evAssigned     = 'a' // on an agent topic: conversation frame
 	evSite         = 'q' // on a site topic: queue or presence changed
+	evStarted      = 'v' // on a visitor topic: conversation frame of a new conversation
 )
 
 func encodeEvent(kind byte, seq int64, frame []byte) []byte {
@@ -132,6 +133,26 @@ func (c *conn) onAgentEvent(p []byte) {
 	go func() {
 		if err := c.follow(f.Conv, 0); err != nil {
 			c.srv.log.Warn("following assigned conversation", "conv", f.Conv, "err", err)
+		}
+	}()
+}
+
+// onVisitorEvent receives an event addressed to the connection's visitor:
+// a conversation another of their tabs started, which this one follows too.
+func (c *conn) onVisitorEvent(p []byte) {
+	kind, _, frame, ok := decodeEvent(p)
+	if !ok || kind != evStarted {
+		return
+	}
+	var f Frame
+	if json.Unmarshal(frame, &f) != nil || f.Conversation == nil || !c.participant(f.Conversation) || c.following(f.Conv) {
+		return
+	}
+	c.setOpenConv(f.Conv)
+	c.enqueue(outbound{data: frame})
+	go func() {
+		if err := c.follow(f.Conv, 0); err != nil {
+			c.srv.log.Warn("following a conversation from another tab", "conv", f.Conv, "err", err)
 		}
 	}()
 }

@@ -55,6 +55,8 @@ func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.
 		if created {
 			c.srv.metrics.conversations.Inc()
 			c.srv.siteChanged(ctx, c.site.cfg.Key)
+			c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
+				&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
 		}
 		return conv, nil
 	}

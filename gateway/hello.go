@@ -94,6 +94,9 @@ func (c *conn) helloCustomer(f *Frame) (*Frame, *frameError) {
 		c.name = f.Name
 	}
 	c.langs = cleanLanguages(f.Languages)
+	if err := c.subscribe(session.VisitorTopic(c.site.cfg.Key, c.id), c.onVisitorEvent); err != nil {
+		return nil, c.storeError(f, "connecting", err)
+	}
 	ctx, cancel := c.storeCtx()
 	defer cancel()
 	var convs []session.Conversation
@@ -135,7 +138,7 @@ func (c *conn) helloStaff(f *Frame) (*Frame, *frameError) {
 	if err != nil {
 		return nil, c.storeError(f, "signing in", err)
 	}
-	if err := c.subscribeAgent(); err != nil {
+	if err := c.subscribe(session.AgentTopic(c.site.cfg.Key, c.id), c.onAgentEvent); err != nil {
 		return nil, c.storeError(f, "signing in", err)
 	}
 	convs, err := c.srv.store.Conversations(ctx, c.site.cfg.Key, session.Filter{State: session.StateActive, AgentID: c.id}, 0)
@@ -166,10 +169,9 @@ func (c *conn) helloStaff(f *Frame) (*Frame, *frameError) {
 		Conversations: convs, Queue: queue, Agents: agents}, nil
 }
 
-// subscribeAgent follows the agent's own topic, where assignments arrive.
-func (c *conn) subscribeAgent() error {
-	topic := session.AgentTopic(c.site.cfg.Key, c.id)
-	cancel, err := c.srv.broker.Subscribe(c.ctx, topic, c.onAgentEvent)
+// subscribe follows a topic addressed to the connection's agent or visitor.
+func (c *conn) subscribe(topic string, fn func([]byte)) error {
+	cancel, err := c.srv.broker.Subscribe(c.ctx, topic, fn)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ type site struct {
 	customers map[*conn]int             // waiting customer -> queue position last sent
 	agents    map[string]map[*conn]bool // agent id -> connections
 	queue     []QueueEntry              // last sent to agents
+	agentList []session.Agent           // last sent to agents
 	previews  map[string]string         // conversation id -> first words
 }
 
@@ -93,6 +95,34 @@ func (st *site) pass(ctx context.Context) {
 		return
 	}
 	st.publishQueue(ctx, queue)
+	st.publishAgents(ctx)
+}
+
+// publishAgents sends the site's agents to local agents when their
+// presence or load changed.
+func (st *site) publishAgents(ctx context.Context) {
+	agents, err := st.srv.store.Agents(ctx, st.cfg.Key)
+	if err != nil {
+		return
+	}
+	slices.SortFunc(agents, func(a, b session.Agent) int { return strings.Compare(a.ID, b.ID) })
+	st.mu.Lock()
+	same := slices.EqualFunc(st.agentList, agents, func(a, b session.Agent) bool {
+		return a.ID == b.ID && a.Status == b.Status && a.Active == b.Active && a.Capacity == b.Capacity
+	})
+	st.agentList = agents
+	var conns []*conn
+	if !same {
+		for _, cs := range st.agents {
+			for c := range cs {
+				conns = append(conns, c)
+			}
+		}
+	}
+	st.mu.Unlock()
+	for _, c := range conns {
+		c.sendFrame(&Frame{Type: TypeAgents, Agents: agents})
+	}
 }
 
 // publishQueue sends the queue to local agents when it changed, and each

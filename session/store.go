@@ -132,3 +132,7 @@ func SiteTopic(siteID string) string { return "site:" + siteID }
 // AgentTopic is the topic of signals addressed to one agent, such as an
 // assignment.
 func AgentTopic(siteID, agentID string) string { return "agent:" + siteID + ":" + agentID }
+
+// VisitorTopic is the topic of signals addressed to every connection of one
+// visitor, such as a conversation started from another tab.
+func VisitorTopic(siteID, visitorID string) string { return "visitor:" + siteID + ":" + visitorID }
