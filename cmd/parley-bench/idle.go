@@ -22,6 +22,7 @@ type idleOptions struct {
 	GCURL           string
 	Settle          time.Duration
 	GCWait          time.Duration // longest wait for the gateway's own GC when it cannot be forced
+	Hold            time.Duration // keep the connections open this long after the report
 	DialConcurrency int
 	DialTimeout     time.Duration
 	SetupTimeout    time.Duration
@@ -41,6 +42,7 @@ func runIdle(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&o.GCURL, "gc", "", "URL that makes the gateway collect garbage before each sample (default: /debug/pprof/heap?gc=1 on the gateway's address; \"off\" disables)")
 	fs.DurationVar(&o.Settle, "settle", 5*time.Second, "wait before each sample, for the gateway to finish the work of the connections")
 	fs.DurationVar(&o.GCWait, "gc-wait", 150*time.Second, "when no GC endpoint answers, wait up to this long before each sample for the gateway's own next GC (Go collects an idle process every 2 minutes); 0 samples at once")
+	fs.DurationVar(&o.Hold, "hold", 0, "keep the connections open this long after the report, to inspect the gateway (at most 10m)")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 64, "connections opened at once")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 5*time.Minute, "bound on opening every connection")
@@ -52,6 +54,8 @@ func runIdle(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("-conns %d: want 1 to %d", o.Conns, maxIdleConns)
 	case o.Settle < 0 || o.Settle > 5*time.Minute:
 		return fmt.Errorf("-settle %v: want 0 to 5m", o.Settle)
+	case o.Hold < 0 || o.Hold > 10*time.Minute:
+		return fmt.Errorf("-hold %v: want 0 to 10m", o.Hold)
 	case o.GCWait < 0 || o.GCWait > 10*time.Minute:
 		return fmt.Errorf("-gc-wait %v: want 0 to 10m", o.GCWait)
 	case o.DialConcurrency < 1 || o.DialConcurrency > 1024:
@@ -165,6 +169,13 @@ func idle(ctx context.Context, tg target, o idleOptions, e env) error {
 		return err
 	}
 	res.Print(e.stdout, o)
+	if o.Hold > 0 {
+		e.log.Info("holding the connections open", "for", o.Hold)
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.Hold):
+		}
+	}
 	return nil
 }
 
