@@ -2,7 +2,11 @@ package translate
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,4 +77,47 @@ func TestApertiumReal(t *testing.T) {
 		require.ErrorIs(t, err, ErrUnsupportedPair)
 		assert.Empty(t, out)
 	})
+}
+
+// TestApertiumPairsRefresh uses a scripted APY to check that /listPairs is
+// cached, refreshed after PairsTTL, and that a dead server is an error,
+// not an unsupported pair.
+func TestApertiumPairsRefresh(t *testing.T) {
+	var listCalls atomic.Int64
+	var pairs atomic.Value
+	pairs.Store(`[{"sourceLanguage":"eng","targetLanguage":"spa"}]`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/listPairs":
+			listCalls.Add(1)
+			fmt.Fprintf(w, `{"responseData": %s, "responseDetails": null, "responseStatus": 200}`, pairs.Load())
+		case "/translate":
+			fmt.Fprintf(w, `{"responseData": {"translatedText": "[%s] %s"}, "responseDetails": null, "responseStatus": 200}`, r.URL.Query().Get("langpair"), r.URL.Query().Get("q"))
+		}
+	}))
+	defer srv.Close()
+	a, err := NewApertium(ApertiumConfig{URL: srv.URL, PairsTTL: 50 * time.Millisecond})
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	out, err := a.Translate(ctx, "hi", "en", "es")
+	require.NoError(t, err)
+	assert.Equal(t, "[eng|spa] hi", out)
+	_, err = a.Translate(ctx, "hi", "en", "ca")
+	require.ErrorIs(t, err, ErrUnsupportedPair)
+	assert.Equal(t, int64(1), listCalls.Load(), "pairs are cached")
+
+	pairs.Store(`[{"sourceLanguage":"eng","targetLanguage":"spa"},{"sourceLanguage":"eng","targetLanguage":"cat"}]`)
+	waitFor(t, func() bool {
+		out, err = a.Translate(ctx, "hi", "en", "ca")
+		return err == nil
+	})
+	assert.Equal(t, "[eng|cat] hi", out)
+
+	srv.Close()
+	dead, err := NewApertium(ApertiumConfig{URL: srv.URL})
+	require.NoError(t, err)
+	_, err = dead.Translate(ctx, "hi", "en", "es")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrUnsupportedPair)
 }

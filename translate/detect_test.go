@@ -94,3 +94,33 @@ func TestDetectCorpusAccuracy(t *testing.T) {
 		})
 	}
 }
+
+func TestDetectSetsAsideNonWords(t *testing.T) {
+	d := testDetector(t, AccuracyHigh)
+	for _, text := range []string{"ok", "👍", "thx", "https://example.com/a/b?c=d", "#A-12345", "@maria", "12:30 ✅", "help@example.com", "`make test`", ""} {
+		det := d.Detect(text)
+		assert.False(t, det.OK, "%q", text)
+	}
+	det := d.Detect("hola @maria, mi pedido #A-12345 no ha llegado 😡 https://tienda.example.com/p/12")
+	assert.True(t, det.OK)
+	assert.Equal(t, "es", det.Lang)
+	// Decomposed accents are normalised before detection.
+	det = d.Detect("Ich mo\u0308chte mein Geld zuru\u0308ck")
+	assert.True(t, det.OK)
+	assert.Equal(t, "de", det.Lang)
+}
+
+func TestNewDetectorConfig(t *testing.T) {
+	_, err := NewDetector(DetectorConfig{Languages: []string{"en", "not a tag"}})
+	require.ErrorIs(t, err, ErrInvalidTag)
+	_, err = NewDetector(DetectorConfig{Languages: []string{"en", "tlh"}})
+	require.ErrorIs(t, err, ErrInvalidTag, "a language lingua does not know")
+	_, err = NewDetector(DetectorConfig{Languages: []string{"en"}})
+	require.ErrorIs(t, err, ErrInvalidTag, "one language is nothing to choose from")
+	_, err = NewDetector(DetectorConfig{Accuracy: "medium"})
+	require.Error(t, err)
+
+	d, err := NewDetector(DetectorConfig{Languages: []string{"pt-BR", "pt-PT", "ES"}, Accuracy: AccuracyLow})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"es", "pt"}, d.Languages())
+}
