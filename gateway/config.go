@@ -2,12 +2,15 @@ package gateway
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +85,55 @@ type Site struct {
 	Agents []Account `json:"agents"`
 	// Glossary lists terms never to translate, such as brand names.
 	Glossary []string `json:"glossary"`
+	// FirstResponder is the id of a bot account that answers new
+	// conversations before any human; empty sends them to the queue.
+	FirstResponder string `json:"first_responder"`
+	// BotTimeout hands a conversation from the bot to the queue when a
+	// customer's message has waited that long for the bot. Defaults to 30 s.
+	BotTimeout Duration `json:"bot_timeout"`
+	// Webhooks receive the site's events.
+	Webhooks []Webhook `json:"webhooks"`
+	// APIKeys authenticate the REST API for the site.
+	APIKeys []APIKey `json:"api_keys"`
+}
+
+// Webhook is a receiver of a site's events.
+type Webhook struct {
+	// URL receives a POST per event.
+	URL string `json:"url"`
+	// Secret signs each request (HMAC-SHA256 over timestamp and body).
+	Secret string `json:"secret"`
+	// Events lists the event names to send; empty sends all.
+	Events []string `json:"events"`
+}
+
+// APIKey is a REST API credential of a site.
+type APIKey struct {
+	ID string `json:"id"`
+	// SecretHash is the key's hash from HashSecret; the key itself is
+	// never stored.
+	SecretHash string `json:"secret_hash"`
+	// Scopes are among "read", "write" and "bot".
+	Scopes []string `json:"scopes"`
+	// Bot is the bot account a key with the bot scope writes as.
+	Bot string `json:"bot"`
+}
+
+// Duration is a time.Duration that reads "30s" from JSON.
+type Duration time.Duration
+
+// UnmarshalJSON reads a duration string such as "30s" or "5m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`durations are strings such as "30s"`)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Account is an agent's or bot's sign-in and profile.
@@ -151,6 +203,9 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.Default()
 	}
 	for i := range c.Sites {
+		if c.Sites[i].BotTimeout <= 0 {
+			c.Sites[i].BotTimeout = Duration(30 * time.Second)
+		}
 		for j := range c.Sites[i].Agents {
 			a := &c.Sites[i].Agents[j]
 			if a.Capacity <= 0 {
@@ -179,7 +234,9 @@ func (c *Config) Validate() error {
 		}
 		keys[s.Key] = true
 		ids := map[string]bool{}
+		bots := map[string]bool{}
 		for _, a := range s.Agents {
+			bots[a.ID] = a.Bot
 			if !validID(a.ID) {
 				return fmt.Errorf("site %q: agent id %q must be 1 to 64 letters, digits, '-' or '_'", s.Key, a.ID)
 			}
@@ -194,6 +251,27 @@ func (c *Config) Validate() error {
 				if _, err := language.Parse(l); err != nil {
 					return fmt.Errorf("site %q: agent %q: language %q: %w", s.Key, a.ID, l, err)
 				}
+			}
+		}
+		if s.FirstResponder != "" && !bots[s.FirstResponder] {
+			return fmt.Errorf("site %q: first_responder %q is not a bot account of the site", s.Key, s.FirstResponder)
+		}
+		for _, w := range s.Webhooks {
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("site %q: webhook url %q must be an http or https URL", s.Key, w.URL)
+			}
+		}
+		for _, k := range s.APIKeys {
+			if !validID(k.ID) || !strings.HasPrefix(k.SecretHash, "sha256:") {
+				return fmt.Errorf("site %q: api key %q needs an id and a sha256 secret_hash", s.Key, k.ID)
+			}
+			for _, sc := range k.Scopes {
+				if sc != "read" && sc != "write" && sc != "bot" {
+					return fmt.Errorf("site %q: api key %q: unknown scope %q", s.Key, k.ID, sc)
+				}
+			}
+			if slices.Contains(k.Scopes, "bot") && !bots[k.Bot] {
+				return fmt.Errorf("site %q: api key %q has the bot scope but no bot account in bot", s.Key, k.ID)
 			}
 		}
 	}

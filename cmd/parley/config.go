@@ -16,34 +16,18 @@ import (
 // field may be left out; environment variables override it and flags
 // override both.
 type fileConfig struct {
-	Addr              string         `json:"addr"`
-	RedisURL          string         `json:"redis_url"`
-	TokenKey          string         `json:"token_key"`
-	TokenTTL          duration       `json:"token_ttl"`
-	MaxFrameBytes     int            `json:"max_frame_bytes"`
-	RatePerSecond     float64        `json:"rate_per_second"`
-	RateBurst         int            `json:"rate_burst"`
-	SendQueue         int            `json:"send_queue"`
-	AgentGrace        duration       `json:"agent_grace"`
-	TranslationBudget duration       `json:"translation_budget"`
-	LogLevel          string         `json:"log_level"`
-	Sites             []gateway.Site `json:"sites"`
-}
-
-// duration reads "30s" or "1m30s" from JSON.
-type duration time.Duration
-
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return errors.New(`durations are strings such as "30s"`)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = duration(v)
-	return nil
+	Addr              string           `json:"addr"`
+	RedisURL          string           `json:"redis_url"`
+	TokenKey          string           `json:"token_key"`
+	TokenTTL          gateway.Duration `json:"token_ttl"`
+	MaxFrameBytes     int              `json:"max_frame_bytes"`
+	RatePerSecond     float64          `json:"rate_per_second"`
+	RateBurst         int              `json:"rate_burst"`
+	SendQueue         int              `json:"send_queue"`
+	AgentGrace        gateway.Duration `json:"agent_grace"`
+	TranslationBudget gateway.Duration `json:"translation_budget"`
+	LogLevel          string           `json:"log_level"`
+	Sites             []gateway.Site   `json:"sites"`
 }
 
 // loadFile reads a configuration file; unknown fields are errors, so that
@@ -91,9 +75,9 @@ func applyEnv(c *fileConfig, getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-func setDuration(d *duration, v string) error {
+func setDuration(d *gateway.Duration, v string) error {
 	t, err := time.ParseDuration(v)
-	*d = duration(t)
+	*d = gateway.Duration(t)
 	return err
 }
 
