@@ -124,3 +124,21 @@ func TestNewDetectorConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"es", "pt"}, d.Languages())
 }
+
+func TestDetectConcurrent(t *testing.T) {
+	d := testDetector(t, AccuracyHigh)
+	corpus := loadCorpus(t)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				m := corpus[(g*40+i)%len(corpus)]
+				det := d.Detect(m.text)
+				if det.OK {
+					assert.NotEmpty(t, det.Lang)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

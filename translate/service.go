@@ -185,18 +185,17 @@ func (s *service) translateWith(ctx context.Context, g guarded, p pair, text str
 // call masks text, asks the provider through its breaker, and unmasks.
 func (s *service) call(ctx context.Context, g guarded, p pair, text string, glossary []string) (string, error) {
 	name := g.Name()
-	if !g.breaker.allow() {
-		s.m.errors.WithLabelValues(name, "circuit_open").Inc()
-		return "", fmt.Errorf("%w: %s", ErrCircuitOpen, name)
-	}
 	gre := s.glossary
 	if len(glossary) != len(s.cfg.Glossary) {
 		gre = glossaryRe(glossary) // WithGlossary added terms
 	}
 	masked, err := maskWith(text, gre)
 	if err != nil {
-		g.breaker.done(true)
 		return "", fmt.Errorf("translate: masking: %w", err)
+	}
+	if !g.breaker.allow() {
+		s.m.errors.WithLabelValues(name, "circuit_open").Inc()
+		return "", fmt.Errorf("%w: %s", ErrCircuitOpen, name)
 	}
 	s.m.chars.WithLabelValues(name).Add(float64(utf8.RuneCountInString(masked.Text)))
 	start := time.Now()
