@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/coder/websocket"
 	"strconv"
 	"sync"
 )
@@ -35,6 +37,23 @@ func (s *peerSet) Add(p *peer) {
 	s.mu.Lock()
 	s.peers = append(s.peers, p)
 	s.mu.Unlock()
+}
+
+// Ended counts the connections that have already ended (the gateway closed
+// them, or the network failed), by WebSocket close status; -1 counts those
+// that ended without a close frame.
+func (s *peerSet) Ended() map[websocket.StatusCode]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[websocket.StatusCode]int{}
+	for _, p := range s.peers {
+		select {
+		case <-p.c.done:
+			out[websocket.CloseStatus(p.c.err)]++
+		default:
+		}
+	}
+	return out
 }
 
 // CloseAll closes every connection, limit at a time, with a normal closure.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/coder/websocket"
 	"io"
 	"text/tabwriter"
 	"time"
@@ -53,6 +55,7 @@ type runResult struct {
 	senders int           // sender goroutines in all
 	late    time.Duration // how long after the schedule's end the last send finished
 	cpu     cpuUse        // during the measurement window
+	dropped map[websocket.StatusCode]int
 }
 
 // Print writes the run's results as tables.
@@ -88,6 +91,13 @@ func (r *runResult) Print(out io.Writer) {
 	fmt.Fprintf(out, "; %d failed writes\n", st.writeErrs.Load())
 	fmt.Fprintf(out, "senders' own messages echoed back to them: %d; deliveries of warm-up messages: %d\n", st.echoes.Load(), st.outside.Load())
 	fmt.Fprintf(out, "CPU while measuring: %v\n", r.cpu)
+	if len(r.dropped) > 0 {
+		fmt.Fprint(out, "warning: connections ended during the run, by close status:")
+		for code, n := range r.dropped {
+			fmt.Fprintf(out, " %d=%d", int(code), n)
+		}
+		fmt.Fprintln(out, " (1008 includes clients the gateway found too slow to read; -1 is no close frame)")
+	}
 	if r.late > 10*time.Millisecond {
 		fmt.Fprintf(out, "warning: the senders finished %v behind schedule; the generator could not keep the rate\n", r.late.Round(time.Millisecond))
 	}

@@ -157,7 +157,7 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	for st.Delivered() < st.SentTotal() && time.Now().Before(drainBy) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	res := &runResult{opts: o, stats: st, senders: len(senders), late: time.Duration(sendEnd - to), cpu: cpuBetween(cpuFrom, cpuTo)}
+	res := &runResult{opts: o, stats: st, senders: len(senders), late: time.Duration(sendEnd - to), cpu: cpuBetween(cpuFrom, cpuTo), dropped: all.Ended()}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("interrupted: %w", ctx.Err())
 	}
