@@ -24,6 +24,8 @@ type Memory struct {
 	// cacheSweepAt is the cache size at which CacheSet next drops expired
 	// entries, so that keys never read again do not pile up.
 	cacheSweepAt int
+	// outbox holds webhook deliveries (see outbox_memory.go).
+	outbox memOutbox
 }
 
 var _ Store = (*Memory)(nil)
