@@ -63,6 +63,8 @@ type Config struct {
 	Registry *prometheus.Registry `json:"-"`
 	// Logger receives the gateway's logs. Defaults to slog.Default().
 	Logger *slog.Logger `json:"-"`
+	// Webhooks receives the events webhooks deliver; nil sends none.
+	Webhooks Emitter `json:"-"`
 	// Assets serves everything that is not the gateway's own (the widget,
 	// the console). Defaults to 404 for those paths.
 	Assets http.Handler `json:"-"`

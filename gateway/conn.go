@@ -165,7 +165,7 @@ func (c *conn) dispatch(f *Frame) {
 	case TypeTranslate:
 		err = c.staffOnly(c.handleTranslate, f)
 	case TypeHandoff:
-		err = c.staffOnly(c.handleHandoff, f)
+		err = c.handleHandoff(f)
 	}
 	if err != nil {
 		c.sendError(f.ID, err.Code, err.Msg)

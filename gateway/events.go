@@ -65,8 +65,11 @@ func (s *Server) publishMessage(ctx context.Context, m *session.Message, pending
 func (s *Server) publishState(ctx context.Context, conv session.Conversation) {
 	f := &Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv}
 	s.publish(ctx, session.ConversationTopic(conv.ID), evConversation, conv.LastSeq, f)
-	if conv.State == session.StateActive && conv.AgentID != "" {
+	switch {
+	case conv.State == session.StateActive && conv.AgentID != "":
 		s.publish(ctx, session.AgentTopic(conv.SiteID, conv.AgentID), evAssigned, conv.LastSeq, f)
+	case conv.State == session.StateBot && conv.BotID != "":
+		s.publish(ctx, session.AgentTopic(conv.SiteID, conv.BotID), evAssigned, conv.LastSeq, f)
 	}
 	s.siteChanged(ctx, conv.SiteID)
 }

@@ -21,16 +21,14 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	if ferr != nil {
 		return ferr
 	}
-	m.ConversationID = conv.ID
-	stored, dup, pending, err := c.srv.flight.store(ctx, conv, m, c.translating(conv.ID))
+	stored, dup, err := c.srv.post(ctx, conv, m, c.translating(conv.ID))
 	if err != nil {
 		return c.storeError(f, "storing the message", err)
 	}
-	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: stored.Seq, Duplicate: dup})
-	if !dup {
-		c.srv.metrics.messages.WithLabelValues(c.role).Inc()
-		c.srv.publishMessage(ctx, &stored, pending)
+	if c.role == RoleCustomer && m.Lang != "" {
+		c.setStickyLang(m.Lang)
 	}
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: stored.Seq, Duplicate: dup})
 	return nil
 }
 
@@ -42,8 +40,9 @@ func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.
 		if lang == "" && len(c.langs) > 0 {
 			lang = c.langs[0]
 		}
+		state, bot := c.srv.firstState(ctx, c.site)
 		conv, created, err := c.srv.store.OpenConversation(ctx, session.Conversation{
-			SiteID: c.site.cfg.Key, VisitorID: c.id, VisitorName: c.name, Language: lang, State: session.StateQueued,
+			SiteID: c.site.cfg.Key, VisitorID: c.id, VisitorName: c.name, Language: lang, State: state, BotID: bot,
 		})
 		if err != nil {
 			return conv, c.storeError(f, "starting the conversation", err)
@@ -54,7 +53,8 @@ func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.
 		}
 		if created {
 			c.srv.metrics.conversations.Inc()
-			c.srv.siteChanged(ctx, c.site.cfg.Key)
+			c.srv.emit(ctx, conv.SiteID, EventConversationCreated, conv)
+			c.srv.publishState(ctx, conv)
 			c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
 				&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
 		}
@@ -128,14 +128,14 @@ func (c *conn) handleClose(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "closing", err)
 	}
-	c.ackState(f, conv)
+	c.ackState(f, conv, EventConversationClosed)
 	return nil
 }
 
 // ackState acks a state change and tells everyone concerned.
-func (c *conn) ackState(f *Frame, conv session.Conversation) {
+func (c *conn) ackState(f *Frame, conv session.Conversation, event string) {
 	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: conv.LastSeq, Conversation: &conv})
-	c.srv.publishState(c.ctx, conv)
+	c.srv.changed(c.ctx, conv, event)
 }
 
 // handlePresence sets an agent's availability and capacity; going offline
@@ -179,7 +179,7 @@ func (c *conn) handleAccept(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "accepting", err)
 	}
-	c.ackState(f, conv)
+	c.ackState(f, conv, EventConversationAssigned)
 	return nil
 }
 
@@ -202,7 +202,7 @@ func (c *conn) handleTransfer(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "transferring", err)
 	}
-	c.ackState(f, conv)
+	c.ackState(f, conv, EventConversationAssigned)
 	return nil
 }
 
@@ -224,22 +224,27 @@ func (c *conn) handleTranslate(f *Frame) *frameError {
 	return nil
 }
 
-// handleHandoff passes a bot's conversation to the human queue.
+// handleHandoff passes a conversation from its bot to the human queue, at
+// the bot's or the customer's request.
 func (c *conn) handleHandoff(f *Frame) *frameError {
-	if c.role != RoleBot {
-		return &frameError{Code: CodeForbidden, Msg: "handoff is for bots"}
-	}
 	ctx, cancel := c.storeCtx()
 	defer cancel()
-	if _, ferr := c.ownConv(ctx, f); ferr != nil {
+	conv, ferr := c.ownConv(ctx, f)
+	if ferr != nil {
 		return ferr
 	}
-	conv, err := c.srv.store.Requeue(ctx, f.Conv, false, firstNonEmpty(f.Reason, "bot handed off"))
+	if conv.State != session.StateBot {
+		return &frameError{Code: CodeConflict, Msg: "the conversation is not with a bot"}
+	}
+	reason := firstNonEmpty(f.Reason, "bot handed off")
+	if c.role == RoleCustomer {
+		reason = "customer asked for a person"
+	}
+	conv, err := c.srv.handoff(ctx, f.Conv, reason)
 	if err != nil {
 		return c.storeError(f, "handing off", err)
 	}
-	c.ackState(f, conv)
-	c.unfollow(conv.ID)
+	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: conv.LastSeq, Conversation: &conv})
 	return nil
 }
 

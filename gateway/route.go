@@ -48,7 +48,7 @@ func (st *site) route(ctx context.Context) {
 				break
 			}
 			st.srv.metrics.assigned.Inc()
-			st.srv.publishState(ctx, updated)
+			st.srv.changed(ctx, updated, EventConversationAssigned)
 			avail[i].Active++
 			avail[i].IdleSince = time.Now()
 			if avail[i].Active >= avail[i].Capacity {

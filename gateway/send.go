@@ -83,7 +83,7 @@ func (c *conn) writeLoop() {
 // write sends one item, keeping each conversation's stream in seq order
 // with no gap and no duplicate.
 func (c *conn) write(o *outbound) error {
-	if o.conv == "" || o.seq == 0 && !o.start {
+	if o.conv == "" || o.seq == 0 && !o.start && o.data != nil {
 		return c.writeRaw(o.data)
 	}
 	if c.lastSeq == nil {
@@ -94,6 +94,9 @@ func (c *conn) write(o *outbound) error {
 		return c.catchUp(o.conv, math.MaxInt64)
 	}
 	if o.data == nil { // a marker: catch up to and including seq
+		if o.seq == 0 {
+			return nil
+		}
 		upTo := o.seq
 		if upTo != math.MaxInt64 {
 			upTo++

@@ -68,7 +68,7 @@ func (st *site) wake() {
 // loop routes the queue and refreshes what clients see whenever the site
 // changes, and keeps agent presence alive on a ticker.
 func (st *site) loop(ctx context.Context) {
-	tick := time.NewTicker(st.srv.cfg.AgentGrace / 3)
+	tick := time.NewTicker(min(st.srv.cfg.AgentGrace, time.Duration(st.cfg.BotTimeout)) / 3)
 	defer tick.Stop()
 	for {
 		select {
@@ -78,6 +78,7 @@ func (st *site) loop(ctx context.Context) {
 		case <-tick.C:
 			st.heartbeat(ctx)
 			st.sweep(ctx)
+			st.botTimeouts(ctx)
 		}
 		st.pass(ctx)
 	}
@@ -328,5 +329,34 @@ func (st *site) nameSender(m *session.Message) {
 	}
 	if a := st.accounts[m.SenderID]; a != nil {
 		m.SenderName = a.Name
+	}
+}
+
+// botTimeouts hands to the queue every conversation whose bot has left a
+// customer's message unanswered for the site's BotTimeout, or whose bot
+// is gone.
+func (st *site) botTimeouts(ctx context.Context) {
+	if st.cfg.FirstResponder == "" {
+		return
+	}
+	convs, err := st.srv.store.Conversations(ctx, st.cfg.Key, session.Filter{State: session.StateBot}, 0)
+	if err != nil || len(convs) == 0 {
+		return
+	}
+	timeout := time.Duration(st.cfg.BotTimeout)
+	for _, conv := range convs {
+		reason := ""
+		if a, err := st.srv.store.Agent(ctx, st.cfg.Key, conv.BotID); err != nil || time.Since(a.LastSeen) > st.srv.cfg.AgentGrace {
+			reason = "bot unavailable"
+		} else if last, err := st.srv.store.History(ctx, conv.ID, max(conv.LastSeq-1, 0), 1); err == nil && len(last) == 1 &&
+			last[0].Role == session.RoleCustomer && time.Since(last[0].At) > timeout {
+			reason = "bot did not answer"
+		}
+		if reason == "" {
+			continue
+		}
+		if _, err := st.srv.handoff(ctx, conv.ID, reason); err != nil {
+			st.srv.log.Debug("bot timeout hand-off", "conv", conv.ID, "err", err)
+		}
 	}
 }

@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/session"
+)
+
+// Emitter receives the events that webhooks deliver.
+type Emitter interface {
+	Emit(ctx context.Context, siteID, event string, data any) error
+}
+
+// The webhook events.
+const (
+	EventConversationCreated  = "conversation.created"
+	EventConversationAssigned = "conversation.assigned"
+	EventMessageCreated       = "message.created"
+	EventHandedOff            = "conversation.handed_off"
+	EventConversationClosed   = "conversation.closed"
+)
+
+// emit hands an event to the webhooks, if any; a failure is logged and
+// never holds up the chat.
+func (s *Server) emit(ctx context.Context, siteID, event string, data any) {
+	if s.cfg.Webhooks == nil {
+		return
+	}
+	if err := s.cfg.Webhooks.Emit(ctx, siteID, event, data); err != nil {
+		s.log.Warn("webhook event not queued", "site", siteID, "event", event, "err", err)
+	}
+}
+
+// post stores a chat message, translated within the budget, and delivers
+// it: the one path of every message, from WebSocket and REST alike.
+func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool) (session.Message, bool, error) {
+	m.ConversationID = conv.ID
+	stored, dup, pending, err := s.flight.store(ctx, conv, m, translating)
+	if err != nil || dup {
+		return stored, dup, err
+	}
+	s.metrics.messages.WithLabelValues(string(m.Role)).Inc()
+	s.publishMessage(ctx, &stored, pending)
+	s.emit(ctx, conv.SiteID, EventMessageCreated, stored)
+	if m.Role == session.RoleCustomer && conv.State == session.StateBot && wantsHuman(stored) {
+		if _, err := s.handoff(ctx, conv.ID, "customer asked for a person"); err != nil {
+			s.log.Warn("handing off on request", "conv", conv.ID, "err", err)
+		}
+	}
+	return stored, false, nil
+}
+
+// changed tells everyone concerned about a conversation's new state.
+func (s *Server) changed(ctx context.Context, conv session.Conversation, event string) {
+	s.publishState(ctx, conv)
+	if event != "" {
+		s.emit(ctx, conv.SiteID, event, conv)
+	}
+}
+
+// handoff passes a conversation from its bot (or its agent) to the back of
+// the human queue.
+func (s *Server) handoff(ctx context.Context, convID, reason string) (session.Conversation, error) {
+	conv, err := s.store.Requeue(ctx, convID, false, reason)
+	if err != nil {
+		return conv, err
+	}
+	s.changed(ctx, conv, EventHandedOff)
+	return conv, nil
+}
+
+// firstState is where a new conversation of the site starts: with the
+// site's first-responder bot when it is connected, otherwise in the queue.
+func (s *Server) firstState(ctx context.Context, st *site) (session.State, string) {
+	bot := st.cfg.FirstResponder
+	if bot == "" {
+		return session.StateQueued, ""
+	}
+	a, err := s.store.Agent(ctx, st.cfg.Key, bot)
+	if err != nil || a.Status != session.StatusOnline || time.Since(a.LastSeen) > s.cfg.AgentGrace {
+		return session.StateQueued, ""
+	}
+	return session.StateBot, bot
+}
+
+// humanWords are what customers write, in the languages detected by
+// default, when they want a person rather than a bot.
+var humanWords = []string{
+	"human", "person", "agent", "representative", "operator", "someone real", "real person",
+	"humano", "persona", "agente", "mensch", "mitarbeiter", "humain", "conseiller",
+	"operatore", "atendente", "medewerker", "człowiek", "konsultant", "človek", "čovjek",
+}
+
+// wantsHuman reports whether a customer's message asks for a person, in
+// the original or in any translation.
+func wantsHuman(m session.Message) bool {
+	texts := []string{m.Text}
+	for _, t := range m.Translations {
+		texts = append(texts, t)
+	}
+	for _, t := range texts {
+		words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r > 127)
+		}), " ") + " "
+		for _, w := range humanWords {
+			if strings.Contains(words, " "+w+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}
