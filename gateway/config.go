@@ -2,9 +2,9 @@ package gateway
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
