@@ -44,6 +44,9 @@ func (s *Server) post(ctx context.Context, conv session.Conversation, m session.
 	s.metrics.messages.WithLabelValues(string(m.Role)).Inc()
 	s.publishMessage(ctx, &stored, pending)
 	s.emit(ctx, conv.SiteID, EventMessageCreated, stored)
+	if conv.State == session.StateQueued {
+		s.siteChanged(ctx, conv.SiteID) // agents see the waiting customer's words
+	}
 	if m.Role == session.RoleCustomer && conv.State == session.StateBot && wantsHuman(stored) {
 		if _, err := s.handoff(ctx, conv.ID, "customer asked for a person"); err != nil {
 			s.log.Warn("handing off on request", "conv", conv.ID, "err", err)
