@@ -125,7 +125,7 @@ func TestResumeAgainstGateway(t *testing.T) {
 	url := startGateway(t, 2)
 	tg, err := parseTarget(url, "bench", false)
 	require.NoError(t, err)
-	r := &resumer{tg: tg, o: resumeOptions{Agent: 2, Messages: 20, Reps: 3, DialTimeout: 5 * time.Second, Timeout: 20 * time.Second}, d: newDialer(5 * time.Second), log: testEnv(t, io.Discard)}
+	r := &resumer{tg: tg, o: resumeOptions{Agent: 2, Messages: 20, Reps: 3, SendRate: 1000, DialTimeout: 5 * time.Second, Timeout: 20 * time.Second}, d: newDialer(5 * time.Second), log: testEnv(t, io.Discard)}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // pairing matches customers with the agents the gateway assigns them to, by
@@ -70,4 +73,42 @@ func (p *pairing) Paired() (paired, stray int) {
 		}
 	}
 	return p.paired, stray
+}
+
+// takeStrays returns the conversations assigned to agents that no customer
+// of this run opened, and forgets them. Call it once every customer's
+// conversation is recorded.
+func (p *pairing) takeStrays() map[string]*peer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]*peer{}
+	for conv, a := range p.agents {
+		if _, ok := p.customers[conv]; !ok {
+			out[conv] = a
+			delete(p.agents, conv)
+		}
+	}
+	return out
+}
+
+// Wait waits until every customer is paired, closing the conversations an
+// earlier, aborted run left in the queue as the gateway assigns them (they
+// would hold the agents' capacity). Call it once every customer's
+// conversation is recorded. It returns how many it closed.
+func (p *pairing) Wait(ctx context.Context) (closed int, err error) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return closed, nil
+		case <-ctx.Done():
+			return closed, ctx.Err()
+		case <-t.C:
+			for conv, a := range p.takeStrays() {
+				closed++
+				_ = a.c.Send(ctx, clientFrame{Type: "close", ID: "stray-" + strconv.Itoa(closed), Conv: conv})
+			}
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // resumeOptions are the choices of the resume subcommand.
@@ -18,6 +20,7 @@ type resumeOptions struct {
 	Agent       int
 	Messages    int
 	Reps        int
+	SendRate    float64 // the agent's messages per second
 	DialTimeout time.Duration
 	Timeout     time.Duration
 }
@@ -31,6 +34,7 @@ func runResume(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&o.Agent, "agent", 1, "number of the benchmark agent to sign in as (bench-agent-<n>); it must be free")
 	fs.IntVar(&o.Messages, "messages", 100, "messages the agent sends while the customer is away, each repetition (at most 10000)")
 	fs.IntVar(&o.Reps, "reps", 20, "disconnect/reconnect repetitions (at most 1000)")
+	fs.Float64Var(&o.SendRate, "send-rate", 500, "messages per second the agent sends while the customer is away; keep it under the gateway's per-connection rate limit")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "bound on the setup and on each repetition")
 	if err := parseFlags(fs, args); err != nil {
@@ -43,6 +47,8 @@ func runResume(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("-messages %d: want 1 to 10000", o.Messages)
 	case o.Reps < 1 || o.Reps > 1000:
 		return fmt.Errorf("-reps %d: want 1 to 1000", o.Reps)
+	case o.SendRate <= 0 || o.SendRate > 100000:
+		return fmt.Errorf("-send-rate %g: want more than 0 and at most 100000", o.SendRate)
 	case o.DialTimeout <= 0 || o.DialTimeout > time.Minute:
 		return fmt.Errorf("-dial-timeout %v: want more than 0 and at most 1m", o.DialTimeout)
 	case o.Timeout <= 0 || o.Timeout > 10*time.Minute:
@@ -73,6 +79,8 @@ type resumer struct {
 	conv  string
 	token string
 	held  int64 // the customer's newest seq
+
+	retries int // rate-limited messages sent again
 }
 
 // resumeResult is the outcome of the resume measurement.
@@ -82,12 +90,14 @@ type resumeResult struct {
 	replayed int       // messages replayed in all
 	gaps     int       // replays that missed a seq
 	dups     int       // seqs delivered twice in a replay
+	retries  int       // agent messages resent after rate_limited
 }
 
 // Run sets up the pair, then disconnects and resumes the customer o.Reps
 // times.
 func (r *resumer) Run(ctx context.Context) (*resumeResult, error) {
 	res := &resumeResult{o: r.o}
+	defer func() { res.retries = r.retries }()
 	all := &peerSet{}
 	defer all.CloseAll(4)
 	cust, err := r.setup(ctx, all)
@@ -95,13 +105,18 @@ func (r *resumer) Run(ctx context.Context) (*resumeResult, error) {
 		return nil, err
 	}
 	defer func() {
+		// The agent, always connected, ends the conversation so that it
+		// is free for the next run.
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, _ = cust.Request(cctx, clientFrame{Type: "close", ID: "close", Conv: r.conv}, "ack", "close")
-		cust.CloseNormal()
+		_, _ = r.agent.c.Request(cctx, clientFrame{Type: "close", ID: "close", Conv: r.conv}, "ack", "close")
+		if cust != nil {
+			cust.CloseNormal()
+		}
 	}()
 	for rep := range r.o.Reps {
 		cust.CloseNormal()
+		cust = nil
 		target, err := r.agentSends(ctx, rep)
 		if err != nil {
 			return res, err
@@ -172,11 +187,11 @@ func (r *resumer) setup(ctx context.Context, all *peerSet) (*client, error) {
 		return nil, err
 	}
 	pairs.AddCustomer(r.conv, p)
-	select {
-	case <-pairs.done:
-	case <-ctx.Done():
+	if closed, err := pairs.Wait(ctx); err != nil {
 		cust.Close()
-		return nil, fmt.Errorf("the conversation was not assigned to %s (is the agent free?): %w", agentID(r.o.Agent), ctx.Err())
+		return nil, fmt.Errorf("the conversation was not assigned to %s (is the agent online elsewhere?): %w", agentID(r.o.Agent), err)
+	} else if closed > 0 {
+		r.log.log.Warn("closed conversations an earlier run left queued", "conversations", closed)
 	}
 	// Let the customer receive the assignment before it leaves, so that
 	// what it holds is settled.
@@ -203,25 +218,48 @@ func (r *resumer) dialCustomer(ctx context.Context, onFrame func(*frame)) (*clie
 }
 
 // agentSends has the agent send o.Messages messages and returns the seq of
-// the last one once all are acknowledged.
+// the last one once all are acknowledged. Messages the gateway rate-limits
+// are resent with the same id after a pause, as the protocol asks.
 func (r *resumer) agentSends(ctx context.Context, rep int) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
+	frames := make(map[string]clientFrame, r.o.Messages)
+	every := time.Duration(float64(time.Second) / r.o.SendRate)
+	start := time.Now()
 	for j := range r.o.Messages {
+		if d := time.Until(start.Add(time.Duration(j) * every)); d > 0 {
+			time.Sleep(d)
+		}
 		id := "r" + strconv.Itoa(rep) + "-" + strconv.Itoa(j)
 		text := "Message " + strconv.Itoa(j+1) + " of " + strconv.Itoa(r.o.Messages) + " while you were away."
-		if err := r.agent.c.Send(ctx, clientFrame{Type: "message", ID: id, Conv: r.conv, Text: text}); err != nil {
+		frames[id] = clientFrame{Type: "message", ID: id, Conv: r.conv, Text: text}
+		if err := r.agent.c.Send(ctx, frames[id]); err != nil {
 			return 0, fmt.Errorf("agent message: %w", err)
 		}
 	}
 	var last int64
-	for range r.o.Messages {
+	for acked := 0; acked < r.o.Messages; {
 		select {
 		case f := <-r.acks:
-			if f.Type == "error" {
+			switch {
+			case f.Type == "ack":
+				last = max(last, f.Seq)
+				acked++
+			case f.Code == "rate_limited":
+				r.retries++
+				select {
+				case <-time.After(50 * time.Millisecond):
+				case <-ctx.Done():
+					return 0, fmt.Errorf("resending a rate-limited message: %w", ctx.Err())
+				}
+				if err := r.agent.c.Send(ctx, frames[f.ID]); err != nil {
+					return 0, fmt.Errorf("agent message: %w", err)
+				}
+			default:
 				return 0, fmt.Errorf("agent message %s: %w", f.ID, &gatewayError{Code: f.Code, Msg: f.Error})
 			}
-			last = max(last, f.Seq)
+		case <-r.agent.c.done:
+			return 0, fmt.Errorf("the agent's connection ended (close status %d): %w", websocket.CloseStatus(r.agent.c.err), r.agent.c.err)
 		case <-ctx.Done():
 			return 0, fmt.Errorf("waiting for the agent's acks: %w", ctx.Err())
 		}
@@ -322,8 +360,8 @@ func (r *resumeResult) Print(out io.Writer) {
 	latencyRow(w, fmt.Sprintf("resume\t%d", n), &r.took)
 	w.Flush()
 	perMsg := r.took.Mean() / time.Duration(max(r.o.Messages, 1))
-	fmt.Fprintf(out, "\nreplayed %d messages; mean %v per replayed message; %d repetitions with a gap; %d duplicates\n",
-		r.replayed, perMsg, r.gaps, r.dups)
+	fmt.Fprintf(out, "\nreplayed %d messages; mean %v per replayed message; %d repetitions with a gap; %d duplicates; %d agent messages resent after rate_limited\n",
+		r.replayed, perMsg, r.gaps, r.dups, r.retries)
 	if r.gaps > 0 || r.dups > 0 {
 		fmt.Fprintln(out, "warning: the gateway's replay was not gap-free and duplicate-free")
 	}

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -118,7 +118,7 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 
 	e.log.Info("connecting", "agents", o.Pairs, "customers", o.Pairs, "url", tg.base.String(), "site", tg.site)
 	setupStart := time.Now()
-	agents, customers, err := connectPairs(ctx, tg, o, clk, st, pairs, all)
+	agents, customers, err := connectPairs(ctx, tg, o, clk, st, pairs, all, e.log)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 // connectPairs signs in the agents, then greets the customers and opens a
 // conversation for each, and waits until the gateway has assigned every
 // customer to an agent.
-func connectPairs(ctx context.Context, tg target, o runOptions, clk clock, st *runStats, pairs *pairing, all *peerSet) (agents, customers []*peer, err error) {
+func connectPairs(ctx context.Context, tg target, o runOptions, clk clock, st *runStats, pairs *pairing, all *peerSet, log *slog.Logger) (agents, customers []*peer, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
 	defer cancel()
 	d := newDialer(o.DialTimeout)
@@ -229,17 +229,15 @@ func connectPairs(ctx context.Context, tg target, o runOptions, clk clock, st *r
 		return nil, nil, err
 	}
 
-	select {
-	case <-pairs.done:
-		return agents, customers, nil
-	case <-ctx.Done():
-		paired, stray := pairs.Paired()
-		msg := fmt.Sprintf("only %d of %d customers were assigned an agent within -setup-timeout", paired, o.Pairs)
-		if stray > 0 {
-			msg += fmt.Sprintf("; %d agents got conversations of an earlier run (restart the gateway)", stray)
-		}
-		return nil, nil, errors.New(msg)
+	closed, err := pairs.Wait(ctx)
+	if closed > 0 {
+		log.Warn("closed conversations an earlier run left queued", "conversations", closed)
 	}
+	if err != nil {
+		paired, _ := pairs.Paired()
+		return nil, nil, fmt.Errorf("only %d of %d customers were assigned an agent within -setup-timeout: %w", paired, o.Pairs, err)
+	}
+	return agents, customers, nil
 }
 
 // receiver returns the frame handlers of a peer: benchmark messages and
