@@ -7,10 +7,15 @@ import (
 
 // Provider names accepted in Config.Provider and Config.Fallbacks.
 const (
-	ProviderNone           = "none"
-	ProviderGoogle         = "google"
-	ProviderApertium       = "apertium"
-	ProviderDeepL          = "deepl"
+	// ProviderNone translates nothing.
+	ProviderNone = "none"
+	// ProviderGoogle is Google Cloud Translation v2.
+	ProviderGoogle = "google"
+	// ProviderApertium is a self-hosted Apertium APY server.
+	ProviderApertium = "apertium"
+	// ProviderDeepL is DeepL's API.
+	ProviderDeepL = "deepl"
+	// ProviderLibreTranslate is a LibreTranslate server.
 	ProviderLibreTranslate = "libretranslate"
 )
 

@@ -14,8 +14,10 @@ import (
 
 // DeepL API base URLs.
 const (
+	// DeepLFreeURL is the base URL of DeepL's free API.
 	DeepLFreeURL = "https://api-free.deepl.com"
-	DeepLProURL  = "https://api.deepl.com"
+	// DeepLProURL is the base URL of DeepL's paid API.
+	DeepLProURL = "https://api.deepl.com"
 )
 
 // DeepLConfig configures the "deepl" provider.

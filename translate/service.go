@@ -119,6 +119,9 @@ func (s *service) Translate(ctx context.Context, text, from, to string) (string,
 	}
 	text = norm.NFC.String(text)
 	glossary := glossaryFrom(ctx, s.cfg.Glossary)
+	if nothingToTranslate(text, s.glossaryRe(glossary)) {
+		return text, nil
+	}
 
 	var errs []error
 	allUnsupported := true
@@ -185,11 +188,7 @@ func (s *service) translateWith(ctx context.Context, g guarded, p pair, text str
 // call masks text, asks the provider through its breaker, and unmasks.
 func (s *service) call(ctx context.Context, g guarded, p pair, text string, glossary []string) (string, error) {
 	name := g.Name()
-	gre := s.glossary
-	if len(glossary) != len(s.cfg.Glossary) {
-		gre = glossaryRe(glossary) // WithGlossary added terms
-	}
-	masked, err := maskWith(text, gre)
+	masked, err := maskWith(text, s.glossaryRe(glossary))
 	if err != nil {
 		return "", fmt.Errorf("translate: masking: %w", err)
 	}
@@ -222,6 +221,28 @@ func (s *service) call(ctx context.Context, g guarded, p pair, text string, glos
 		return "", err
 	}
 	return restoreEdges(text, out), nil
+}
+
+// glossaryRe returns the compiled glossary: the site's, compiled once, or
+// a fresh one when WithGlossary added terms.
+func (s *service) glossaryRe(glossary []string) *regexp.Regexp {
+	if len(glossary) == len(s.cfg.Glossary) {
+		return s.glossary
+	}
+	return glossaryRe(glossary)
+}
+
+// nothingToTranslate reports whether text has no letters outside its
+// protected spans (a URL, an emoji, an order number alone).
+func nothingToTranslate(text string, glossary *regexp.Regexp) bool {
+	last := 0
+	for _, sp := range scanSpans(text, glossary) {
+		if countLetters(text[last:sp.start]) > 0 {
+			return false
+		}
+		last = sp.end
+	}
+	return countLetters(text[last:]) == 0
 }
 
 // errorKind classifies err for the errors metric.

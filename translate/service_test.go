@@ -304,3 +304,13 @@ func TestMetricsRegistered(t *testing.T) {
 	_, err = New(Config{Provider: ProviderNone}, nil, nil, p.reg)
 	require.NoError(t, err)
 }
+
+func TestTranslateNothingToTranslate(t *testing.T) {
+	p := newPipeline(t, func(c *Config) { c.Glossary = []string{"Parley Pro"} })
+	for _, text := range []string{"👍", "https://example.com/a", "#A-12345 ORD-99812", "Parley Pro!", "12:30 🙏"} {
+		out, err := p.tr.Translate(context.Background(), text, "en", "es")
+		require.NoError(t, err)
+		assert.Equal(t, text, out)
+	}
+	assert.Empty(t, p.google.Requests())
+}
