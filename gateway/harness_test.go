@@ -58,6 +58,11 @@ func testSite(key string) gateway.Site {
 			acct("alice", 2, "en"), acct("bob", 2, "en"), acct("carol", 2, "en"), acct("maria", 2, "es", "en"),
 			{ID: "bot", Name: "Helper bot", SecretHash: gateway.HashSecret("pw-bot"), Languages: []string{"en"}, Capacity: 50, Bot: true},
 		},
+		APIKeys: []gateway.APIKey{
+			{ID: "reader", SecretHash: gateway.HashSecret("key-" + key + "-reader"), Scopes: []string{"read"}},
+			{ID: "writer", SecretHash: gateway.HashSecret("key-" + key + "-writer"), Scopes: []string{"read", "write"}},
+			{ID: "botkey", SecretHash: gateway.HashSecret("key-" + key + "-bot"), Scopes: []string{"bot"}, Bot: "bot"},
+		},
 	}
 }
 

@@ -32,6 +32,7 @@ type Server struct {
 	mux     *http.ServeMux
 	sites   map[string]*site
 	flight  *inFlight
+	keys    map[string]*apiKey // REST API keys by secret hash
 
 	ctx    context.Context // canceled by Shutdown
 	cancel context.CancelFunc
@@ -99,6 +100,7 @@ func (s *Server) routes() {
 	})
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	s.apiRoutes()
 	if s.cfg.Assets != nil {
 		s.mux.Handle("/", s.cfg.Assets)
 	}
@@ -106,10 +108,6 @@ func (s *Server) routes() {
 
 // ServeHTTP serves the gateway's endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Handle registers h for pattern on the gateway's mux, for endpoints that
-// live beside it such as the REST API.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
