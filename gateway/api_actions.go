@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/webhook"
 )
 
 // requireWrite answers 403 for keys without the write scope (bot keys may
@@ -62,7 +63,7 @@ func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, key *apiKey) 
 		writeStoreProblem(w, err)
 		return
 	}
-	s.changed(r.Context(), conv, EventConversationAssigned)
+	s.changed(r.Context(), conv, webhook.EventConversationAssigned)
 	writeJSON(w, http.StatusOK, conv)
 }
 
@@ -83,7 +84,7 @@ func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, key *apiKey
 		writeStoreProblem(w, err)
 		return
 	}
-	s.changed(r.Context(), conv, EventConversationAssigned)
+	s.changed(r.Context(), conv, webhook.EventConversationAssigned)
 	writeJSON(w, http.StatusOK, conv)
 }
 
@@ -129,7 +130,7 @@ func (s *Server) apiClose(w http.ResponseWriter, r *http.Request, key *apiKey) {
 		writeStoreProblem(w, err)
 		return
 	}
-	s.changed(r.Context(), conv, EventConversationClosed)
+	s.changed(r.Context(), conv, webhook.EventConversationClosed)
 	writeJSON(w, http.StatusOK, conv)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/webhook"
 )
 
 // handleMessage stores a chat message once, acks it with its seq and
@@ -53,7 +54,7 @@ func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.
 		}
 		if created {
 			c.srv.metrics.conversations.Inc()
-			c.srv.emit(ctx, conv.SiteID, EventConversationCreated, conv)
+			c.srv.emit(ctx, conv.SiteID, webhook.EventConversationCreated, conv)
 			c.srv.publishState(ctx, conv)
 			c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
 				&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
@@ -128,7 +129,7 @@ func (c *conn) handleClose(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "closing", err)
 	}
-	c.ackState(f, conv, EventConversationClosed)
+	c.ackState(f, conv, webhook.EventConversationClosed)
 	return nil
 }
 
@@ -179,7 +180,7 @@ func (c *conn) handleAccept(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "accepting", err)
 	}
-	c.ackState(f, conv, EventConversationAssigned)
+	c.ackState(f, conv, webhook.EventConversationAssigned)
 	return nil
 }
 
@@ -202,7 +203,7 @@ func (c *conn) handleTransfer(f *Frame) *frameError {
 	if err != nil {
 		return c.storeError(f, "transferring", err)
 	}
-	c.ackState(f, conv, EventConversationAssigned)
+	c.ackState(f, conv, webhook.EventConversationAssigned)
 	return nil
 }
 

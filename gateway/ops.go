@@ -6,21 +6,13 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/webhook"
 )
 
 // Emitter receives the events that webhooks deliver.
 type Emitter interface {
 	Emit(ctx context.Context, siteID, event string, data any) error
 }
-
-// The webhook events.
-const (
-	EventConversationCreated  = "conversation.created"
-	EventConversationAssigned = "conversation.assigned"
-	EventMessageCreated       = "message.created"
-	EventHandedOff            = "conversation.handed_off"
-	EventConversationClosed   = "conversation.closed"
-)
 
 // emit hands an event to the webhooks, if any; a failure is logged and
 // never holds up the chat.
@@ -43,7 +35,7 @@ func (s *Server) post(ctx context.Context, conv session.Conversation, m session.
 	}
 	s.metrics.messages.WithLabelValues(string(m.Role)).Inc()
 	s.publishMessage(ctx, &stored, pending)
-	s.emit(ctx, conv.SiteID, EventMessageCreated, stored)
+	s.emit(ctx, conv.SiteID, webhook.EventMessageCreated, stored)
 	if conv.State == session.StateQueued {
 		s.siteChanged(ctx, conv.SiteID) // agents see the waiting customer's words
 	}
@@ -70,7 +62,7 @@ func (s *Server) handoff(ctx context.Context, convID, reason string) (session.Co
 	if err != nil {
 		return conv, err
 	}
-	s.changed(ctx, conv, EventHandedOff)
+	s.changed(ctx, conv, webhook.EventConversationHandedOff)
 	return conv, nil
 }
 

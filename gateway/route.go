@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/webhook"
 )
 
 // candidate is an agent who may be assigned a conversation in this pass.
@@ -48,7 +49,7 @@ func (st *site) route(ctx context.Context) {
 				break
 			}
 			st.srv.metrics.assigned.Inc()
-			st.srv.changed(ctx, updated, EventConversationAssigned)
+			st.srv.changed(ctx, updated, webhook.EventConversationAssigned)
 			avail[i].Active++
 			avail[i].IdleSince = time.Now()
 			if avail[i].Active >= avail[i].Capacity {

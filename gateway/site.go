@@ -24,6 +24,10 @@ type site struct {
 	queue     []QueueEntry              // last sent to agents
 	agentList []session.Agent           // last sent to agents
 	previews  map[string]string         // conversation id -> first words
+
+	// storeFailed is when a heartbeat or sweep last found the store
+	// failing; owned by the loop.
+	storeFailed time.Time
 }
 
 func newSite(s *Server, cfg *Site) *site {
@@ -274,23 +278,32 @@ func (st *site) agentConns(id string) []*conn {
 func (st *site) heartbeat(ctx context.Context) {
 	for _, id := range st.localAgents() {
 		if err := st.srv.store.Heartbeat(ctx, st.cfg.Key, id); err != nil {
+			st.storeFailed = time.Now()
 			st.srv.log.Warn("agent heartbeat", "site", st.cfg.Key, "agent", id, "err", err)
 		}
 	}
 }
 
 // sweep takes agents no node has heard from for the grace period offline
-// and puts their conversations back at the front of the queue.
+// and puts their conversations back at the front of the queue. While the
+// store was failing no node could record heartbeats, so it waits a grace
+// period after the store is back before judging anyone gone.
 func (st *site) sweep(ctx context.Context) {
 	agents, err := st.srv.store.Agents(ctx, st.cfg.Key)
 	if err != nil {
+		st.storeFailed = time.Now()
 		st.srv.log.Warn("reading agents", "site", st.cfg.Key, "err", err)
+		return
+	}
+	if time.Since(st.storeFailed) <= st.srv.cfg.AgentGrace {
 		return
 	}
 	for _, a := range agents {
 		// A store may report a silent agent offline by itself; their
-		// conversations still need handing back.
-		if a.Status == session.StatusOffline && a.Active == 0 || time.Since(a.LastSeen) <= st.srv.cfg.AgentGrace {
+		// conversations still need handing back. An agent connected here
+		// is not gone, whatever their last heartbeat says.
+		if a.Status == session.StatusOffline && a.Active == 0 || time.Since(a.LastSeen) <= st.srv.cfg.AgentGrace ||
+			len(st.agentConns(a.ID)) > 0 {
 			continue
 		}
 		st.srv.log.Info("agent gone past the grace period", "site", st.cfg.Key, "agent", a.ID)

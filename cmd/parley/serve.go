@@ -72,6 +72,8 @@ func serve(ctx context.Context, fc *fileConfig, getenv func(string) string, logg
 	if err != nil {
 		return err
 	}
+	stopWebhooks := startWebhooks(&cfg, store, logger)
+	defer stopWebhooks()
 	gw, err := gateway.New(cfg, store, broker)
 	if err != nil {
 		return err
