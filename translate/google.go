@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	gtranslate "cloud.google.com/go/translate"
 	"google.golang.org/api/googleapi"
@@ -78,35 +80,119 @@ func (g *Google) Translate(ctx context.Context, text, from, to string) (string, 
 	return out[0], nil
 }
 
-// TranslateBatch translates texts in requests of at most 128 segments.
+// googleMaxQueryBytes bounds the URL-encoded text of one request: the
+// client library sends every text in the URL of a GET request, which
+// Google refuses (413, or 400 with a truncated text) past a few kilobytes.
+const googleMaxQueryBytes = 4000
+
+// TranslateBatch translates texts in requests of at most 128 segments and
+// googleMaxQueryBytes of encoded text; longer texts are split at line,
+// sentence or word boundaries and their pieces joined again.
 func (g *Google) TranslateBatch(ctx context.Context, texts []string, from, to string) ([]string, error) {
 	p, err := parsePair(from, to)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(texts))
-	for start := 0; start < len(texts); start += googleMaxSegments {
-		chunk := texts[start:min(start+googleMaxSegments, len(texts))]
-		res, err := g.client.Translate(ctx, chunk, p.to, &gtranslate.Options{
-			Source: p.from,
-			Format: gtranslate.Text,
-			Model:  g.model,
-		})
-		if err != nil {
-			return nil, googleError(err)
-		}
-		if len(res) != len(chunk) {
-			return nil, errBadCount(ProviderGoogle, len(res), len(chunk))
-		}
-		for i, r := range res {
-			s, err := cleanOutput(ProviderGoogle, chunk[i], r.Text)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
+	type segment struct {
+		owner int
+		text  string
+	}
+	var segs []segment
+	for i, t := range texts {
+		for _, piece := range splitEncoded(t, googleMaxQueryBytes) {
+			segs = append(segs, segment{owner: i, text: piece})
 		}
 	}
+	outs := make([]strings.Builder, len(texts))
+	for start := 0; start < len(segs); {
+		end, size := start, 0
+		for end < len(segs) && end-start < googleMaxSegments {
+			n := encodedLen(segs[end].text)
+			if end > start && size+n > googleMaxQueryBytes {
+				break
+			}
+			size += n
+			end++
+		}
+		chunk := make([]string, 0, end-start)
+		for _, sg := range segs[start:end] {
+			chunk = append(chunk, sg.text)
+		}
+		res, err := g.translateChunk(ctx, chunk, p)
+		if err != nil {
+			return nil, err
+		}
+		for i, sg := range segs[start:end] {
+			outs[sg.owner].WriteString(res[i])
+		}
+		start = end
+	}
+	out := make([]string, len(texts))
+	for i := range outs {
+		out[i] = outs[i].String()
+	}
 	return out, nil
+}
+
+// translateChunk sends one request and checks its answer.
+func (g *Google) translateChunk(ctx context.Context, chunk []string, p pair) ([]string, error) {
+	res, err := g.client.Translate(ctx, chunk, p.to, &gtranslate.Options{
+		Source: p.from,
+		Format: gtranslate.Text,
+		Model:  g.model,
+	})
+	if err != nil {
+		return nil, googleError(err)
+	}
+	if len(res) != len(chunk) {
+		return nil, errBadCount(ProviderGoogle, len(res), len(chunk))
+	}
+	out := make([]string, len(res))
+	for i, r := range res {
+		s, err := cleanOutput(ProviderGoogle, chunk[i], r.Text)
+		if err != nil {
+			return nil, err
+		}
+		// Pieces of a split text keep the white space that joins them.
+		out[i] = restoreEdges(chunk[i], s)
+	}
+	return out, nil
+}
+
+// encodedLen is the length of s as a URL query value.
+func encodedLen(s string) int { return len(url.QueryEscape(s)) }
+
+// splitEncoded splits text into pieces whose URL encoding fits in limit
+// bytes, preferring to cut after a line break, then after a sentence, then
+// after a space; each piece keeps its trailing white space, so joining the
+// pieces gives text back.
+func splitEncoded(text string, limit int) []string {
+	var pieces []string
+	for encodedLen(text) > limit {
+		// The longest prefix that fits, in bytes on rune boundaries.
+		fit, size := 0, 0
+		for i, r := range text {
+			n := encodedLen(string(r))
+			if size+n > limit {
+				break
+			}
+			size += n
+			fit = i + utf8.RuneLen(r)
+		}
+		if fit == 0 {
+			break // cannot happen with limit >= 12; keep the rest whole
+		}
+		cut := fit
+		for _, sep := range []string{"\n", ". ", "! ", "? ", " "} {
+			if i := strings.LastIndex(text[:fit], sep); i > 0 {
+				cut = i + len(sep)
+				break
+			}
+		}
+		pieces = append(pieces, text[:cut])
+		text = text[cut:]
+	}
+	return append(pieces, text)
 }
 
 // googleQuotaReasons are the error reasons Google uses for quota refusals.

@@ -113,3 +113,53 @@ func TestGoogleErrors(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidTag)
 	})
 }
+
+func TestGoogleSplitsLongTexts(t *testing.T) {
+	g, fake := newTestGoogle(t)
+	ctx := context.Background()
+	var b strings.Builder
+	for i := 0; b.Len() < 16<<10; i++ {
+		fmt.Fprintf(&b, "hello, my order ZXQ%dZ is late. ", i)
+		if i%10 == 9 {
+			b.WriteString("Ünïcödé ñ 😡 ümlauts\n")
+		}
+	}
+	text := b.String()
+	out, err := g.Translate(ctx, text, "en", "es")
+	require.NoError(t, err)
+	assert.Equal(t, translatetest.Translate(text, "en", "es"), out)
+	reqs := fake.Requests()
+	require.Greater(t, len(reqs), 1)
+	for _, r := range reqs {
+		size := 0
+		for _, q := range r.Texts {
+			size += encodedLen(q)
+		}
+		assert.LessOrEqual(t, size, googleMaxQueryBytes)
+	}
+
+	// Many short texts still share requests.
+	texts := []string{"hello", "  ", "thanks\n", text}
+	outs, err := g.TranslateBatch(ctx, texts, "en", "es")
+	require.NoError(t, err)
+	for i, s := range texts {
+		assert.Equal(t, translatetest.Translate(s, "en", "es"), outs[i])
+	}
+}
+
+func TestSplitEncoded(t *testing.T) {
+	for _, text := range []string{
+		"",
+		"short",
+		strings.Repeat("word ", 3000),
+		strings.Repeat("line one\nline two. ", 500),
+		strings.Repeat("ü", 5000),
+		strings.Repeat("x", 9000),
+	} {
+		pieces := splitEncoded(text, 1000)
+		assert.Equal(t, text, strings.Join(pieces, ""))
+		for _, p := range pieces {
+			assert.LessOrEqual(t, encodedLen(p), 1000)
+		}
+	}
+}

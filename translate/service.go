@@ -265,6 +265,9 @@ func errorKind(err error) string {
 // restoreEdges gives out the leading and trailing white space of src, which
 // some providers drop or add.
 func restoreEdges(src, out string) string {
+	if strings.TrimFunc(src, isSpace) == "" {
+		return src
+	}
 	lead := src[:len(src)-len(strings.TrimLeftFunc(src, isSpace))]
 	trail := src[len(strings.TrimRightFunc(src, isSpace)):]
 	return lead + strings.TrimFunc(out, isSpace) + trail

@@ -277,8 +277,9 @@ func TestTranslateOddTexts(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, translatetest.Translate(text, "en", "es"), out)
 	}
-	assert.Contains(t, p.google.Requests()[3].Texts[0], "ZXQ1Z", "glossary terms are masked")
-	assert.Equal(t, 4, len(p.google.Requests()))
+	reqs := p.google.Requests()
+	assert.Greater(t, len(reqs), 4, "the 16 KiB text goes in several requests")
+	assert.Equal(t, "hello ZXQ1Z", strings.TrimSpace(reqs[len(reqs)-1].Texts[0]), "glossary terms are masked")
 	_, err := p.tr.Translate(ctx, string([]byte{'h', 'i', 0xff, ' ', 'y', 'o'}), "en", "es")
 	require.NoError(t, err, "invalid UTF-8 is repaired, not refused")
 }

@@ -10,6 +10,10 @@ import (
 // GoogleMaxSegments is how many q parameters the fake accepts per request.
 const GoogleMaxSegments = 128
 
+// GoogleMaxQuery is the longest query string the fake accepts; longer GET
+// requests get Google's HTML 413 page.
+const GoogleMaxQuery = 8 << 10
+
 // NewGoogle starts a fake of the Translation v2 REST API. Point the client
 // at URL + "/language/translate/". When key is not empty, requests must
 // carry it.
@@ -24,6 +28,12 @@ func NewGoogle(t testing.TB, key string) *Server {
 		}
 		if r.URL.Path != "/language/translate/v2" {
 			googleError(http.StatusNotFound, "notFound", "unknown path "+r.URL.Path)
+			return
+		}
+		if len(r.URL.RawQuery) > GoogleMaxQuery {
+			w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			_, _ = w.Write([]byte("<!DOCTYPE html>\n<html lang=en><title>Error 413 (Request Entity Too Large)!!1</title></html>"))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
