@@ -7,6 +7,7 @@ import (
 	"github.com/coder/websocket"
 	"strconv"
 	"sync"
+	"time"
 )
 
 const (
@@ -56,19 +57,26 @@ func (s *peerSet) Ended() map[websocket.StatusCode]int {
 	return out
 }
 
-// CloseAll closes every connection, limit at a time, with a normal closure.
+// CloseAll closes every connection, limit at a time, with a normal
+// closure; after 15 s it stops waiting for close handshakes and drops the
+// rest at once, so that a stuck gateway cannot hold the generator.
 func (s *peerSet) CloseAll(limit int) {
 	s.mu.Lock()
 	peers := s.peers
 	s.peers = nil
 	s.mu.Unlock()
+	deadline := time.Now().Add(15 * time.Second)
 	sem := make(chan struct{}, max(limit, 1))
 	var wg sync.WaitGroup
 	for _, p := range peers {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			p.c.CloseNormal()
+			if time.Now().Before(deadline) {
+				p.c.CloseNormal()
+			} else {
+				p.c.Close()
+			}
 		})
 	}
 	wg.Wait()
