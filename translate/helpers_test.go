@@ -30,5 +30,3 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Logf("%s", p)
 	return len(p), nil
 }
-
-var _ = language.Und

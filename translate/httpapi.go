@@ -3,7 +3,6 @@ package translate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -108,6 +107,3 @@ func cleanOutput(provider, src, out string) (string, error) {
 func errBadCount(provider string, got, want int) error {
 	return fmt.Errorf("%w: %s returned %d segments for %d", ErrBadResponse, provider, got, want)
 }
-
-// isQuota reports whether err is a quota or rate refusal.
-func isQuota(err error) bool { return errors.Is(err, ErrQuota) }
