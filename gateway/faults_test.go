@@ -217,7 +217,19 @@ func TestFaultRedisUnreachable(t *testing.T) {
 }
 
 func TestFaultAgentNodeCrashRequeuesToAnotherNode(t *testing.T) {
-	g := newGrid(t, 2, func(c *gateway.Config) { c.AgentGrace = time.Second })
+	// With the store's presence expiry longer than the grace, the sweep
+	// finds alice online but silent; with a shorter one, the store already
+	// reports her offline, still holding her chats (it stays longer than
+	// the heartbeat interval, a third of the grace).
+	for _, expiry := range []time.Duration{30 * time.Second, 600 * time.Millisecond} {
+		t.Run(fmt.Sprintf("presence expiry %s", expiry), func(t *testing.T) {
+			agentNodeCrash(t, session.RedisConfig{PresenceExpiry: expiry})
+		})
+	}
+}
+
+func agentNodeCrash(t *testing.T, storeCfg session.RedisConfig) {
+	g := newGridWith(t, 2, storeCfg, func(c *gateway.Config) { c.AgentGrace = time.Second })
 	a, b := g.nodes[0], g.nodes[1]
 	alice := a.agent("s1", "alice") // capacity 2
 	var custs []*client

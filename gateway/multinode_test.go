@@ -22,6 +22,8 @@ type grid struct {
 	redis   *redistest.Server // nil on a Cluster
 	cluster *redistest.Cluster
 	nodes   []*env
+	// storeCfg configures every node's store.
+	storeCfg session.RedisConfig
 }
 
 // redisOptions are short timeouts so that an outage is noticed quickly.
@@ -40,7 +42,13 @@ func redisOptions(addr string) *redis.Options {
 // on it.
 func newGrid(t *testing.T, n int, tweak func(*gateway.Config), extra ...string) *grid {
 	t.Helper()
-	g := &grid{t: t, redis: redistest.Start(t, extra...)}
+	return newGridWith(t, n, session.RedisConfig{}, tweak, extra...)
+}
+
+// newGridWith is newGrid with every node's store configured by storeCfg.
+func newGridWith(t *testing.T, n int, storeCfg session.RedisConfig, tweak func(*gateway.Config), extra ...string) *grid {
+	t.Helper()
+	g := &grid{t: t, redis: redistest.Start(t, extra...), storeCfg: storeCfg}
 	for range n {
 		g.addNode(redis.NewClient(redisOptions(g.redis.Addr)), tweak)
 	}
@@ -70,7 +78,7 @@ func (g *grid) addNode(client redis.UniversalClient, tweak func(*gateway.Config)
 	g.t.Cleanup(func() { _ = client.Close() })
 	broker := session.NewRedisBroker(client, testLogger(g.t))
 	g.t.Cleanup(func() { _ = broker.Close() })
-	e := newEnvWith(g.t, session.NewRedis(client, session.RedisConfig{}), broker, tweak)
+	e := newEnvWith(g.t, session.NewRedis(client, g.storeCfg), broker, tweak)
 	g.nodes = append(g.nodes, e)
 	return e
 }
