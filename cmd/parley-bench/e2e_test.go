@@ -154,3 +154,26 @@ func TestIdleAgainstGateway(t *testing.T) {
 	assert.Contains(t, out.String(), "heap figures include garbage", "the test gateway has no pprof and the test does not wait for its GC")
 	assert.Contains(t, out.String(), "heap + stacks")
 }
+
+func TestRunStopsWhenInterrupted(t *testing.T) {
+	url := startGateway(t, 2)
+	tg, err := parseTarget(url, "bench", false)
+	require.NoError(t, err)
+	o := runOptions{
+		Pairs: 2, Rate: 100, Duration: 5 * time.Minute, Warmup: 0, Drain: time.Second,
+		Senders: 1, PreciseTimer: true, DialConcurrency: 2, DialTimeout: 5 * time.Second, SetupTimeout: 20 * time.Second,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadRun(ctx, tg, o, testEnv(t, io.Discard))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.DeadlineExceeded, "an interrupted run says so")
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not stop within a minute of being interrupted")
+	}
+}

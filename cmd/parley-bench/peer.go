@@ -82,6 +82,16 @@ func (s *peerSet) CloseAll(limit int) {
 	wg.Wait()
 }
 
+// DropAll closes every connection at once, without a closing handshake,
+// and keeps them listed for CloseAll.
+func (s *peerSet) DropAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.peers {
+		p.c.ws.CloseNow()
+	}
+}
+
 // agentHello signs in as benchmark agent i.
 func agentHello(site string, i int) clientFrame {
 	return clientFrame{Type: "hello", Role: roleAgent, Site: site, Agent: agentID(i), Secret: agentSecret(i)}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -131,10 +132,30 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	st.SetWindow(from, to)
 
 	senders := planSenders(o, customers, agents, start, to)
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	for _, s := range senders {
-		wg.Go(func() { s.Run(clk, st, o.PreciseTimer) })
+		wg.Go(func() { s.Run(clk, st, o.PreciseTimer, &stop) })
 	}
+	sendersDone := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(sendersDone)
+	}()
+	// A gateway that stops reading blocks the senders' writes; interrupt
+	// or a deadline well past the schedule's end drops every connection,
+	// which unblocks them.
+	go func() {
+		select {
+		case <-sendersDone:
+			return
+		case <-ctx.Done():
+		case <-time.After(time.Duration(to-clk.Now()) + 10*time.Second):
+			e.log.Warn("senders stuck in writes 10 s past the end of the schedule; dropping the connections")
+		}
+		stop.Store(true)
+		all.DropAll()
+	}()
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
@@ -144,10 +165,14 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	if o.MetricsURL != "" {
 		metrics = newMetricsClient(o.MetricsURL)
 	}
-	pc := newPacer(clk, false)
-	pc.SleepUntil(from)
+	if d := time.Duration(from - clk.Now()); d > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+	}
 	cpuFrom := sampleCPU(ctx, metrics)
-	wg.Wait()
+	<-sendersDone
 	cpuTo := sampleCPU(ctx, metrics)
 	<-progressDone
 	sendEnd := clk.Now()

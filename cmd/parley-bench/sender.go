@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -50,14 +51,14 @@ func planSenders(o runOptions, customers, agents []*peer, start, stop int64) []*
 	return out
 }
 
-// Run sends until the schedule reaches stop, sleeping with a precise pacer
-// when precise is set.
-func (s *sender) Run(clk clock, st *runStats, precise bool) {
+// Run sends until the schedule reaches its end or abort is set, sleeping
+// with a precise pacer when precise is set.
+func (s *sender) Run(clk clock, st *runStats, precise bool, abort *atomic.Bool) {
 	pc := newPacer(clk, precise)
 	defer pc.Stop()
 	for k := 0; ; k++ {
 		due := s.start + int64(s.offset+float64(k)*s.every)
-		if due >= s.stop {
+		if due >= s.stop || abort.Load() {
 			return
 		}
 		pc.SleepUntil(due)
