@@ -173,9 +173,9 @@ func loadRun(ctx context.Context, tg target, o runOptions, e env) (*runResult, e
 	}
 	cpuFrom := sampleCPU(ctx, metrics)
 	<-sendersDone
+	sendEnd := clk.Now()
 	cpuTo := sampleCPU(ctx, metrics)
 	<-progressDone
-	sendEnd := clk.Now()
 
 	// Wait for messages still in flight, up to the drain time.
 	drainBy := time.Now().Add(o.Drain)
