@@ -48,8 +48,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		ws.Close(websocket.StatusServiceRestart, "server restarting")
 		return
 	}
-	defer s.untrack(c)
-	c.run(r.Context())
+	// The connection is hijacked: the handler returns and the connection
+	// lives on in a goroutine of its own, whose stack stays small while it
+	// idles and which keeps neither the request nor net/http's frames.
+	go func() {
+		defer s.untrack(c)
+		c.run()
+	}()
 }
 
 // originAllowed reports whether the request's Origin may use the site. A

@@ -71,8 +71,8 @@ var (
 
 // run reads and handles frames until the client leaves or the connection
 // is ended, then releases everything the connection held.
-func (c *conn) run(parent context.Context) {
-	c.ctx, c.cancel = context.WithCancelCause(context.WithoutCancel(parent))
+func (c *conn) run() {
+	c.ctx, c.cancel = context.WithCancelCause(c.srv.ctx)
 	defer c.finish()
 	m := c.srv.metrics
 	m.conns.WithLabelValues(c.role).Inc()
@@ -209,8 +209,8 @@ func (c *conn) restart() {
 		case <-time.After(c.srv.cfg.WriteTimeout):
 		}
 	}
+	c.ws.Close(websocket.StatusServiceRestart, errRestart.Error()) // the reader sees the handshake end
 	c.cancel(errRestart)
-	c.ws.Close(websocket.StatusServiceRestart, errRestart.Error())
 }
 
 // finish releases the connection's subscriptions and presence.
