@@ -47,7 +47,11 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	cfg.Logger.Info("starting", "url", cfg.URL, "site", cfg.Site, "bot", cfg.Bot, "faq_entries", len(cfg.FAQ))
+	faq := "built-in"
+	if len(cfg.FAQ) > 0 {
+		faq = fmt.Sprintf("%d entries", len(cfg.FAQ))
+	}
+	cfg.Logger.Info("starting", "url", cfg.URL, "site", cfg.Site, "bot", cfg.Bot, "faq", faq)
 	if err := newClient(cfg).run(ctx); err != nil {
 		cfg.Logger.Error("stopped", "err", err)
 		return 1
