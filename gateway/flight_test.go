@@ -77,14 +77,16 @@ func TestMessagesArriveTranslatedBothWays(t *testing.T) {
 	assert.Equal(t, "hello, my order did not arrive", in.Message.Translations["en"])
 	assert.False(t, in.Pending)
 
-	alice.say(conv, "Sorry, let me check your order now")
+	mine := alice.say(conv, "Sorry, let me check your order now")
 	out := cust.expectText("Sorry, let me check your order now")
 	assert.Equal(t, "en", out.Message.Lang)
 	assert.Equal(t, "lo siento, déjame revisar tu pedido ahora", out.Message.Translations["es"])
-	// The agent sees what the customer reads: its own message comes back
-	// with the translation.
-	mine := alice.expectText("Sorry, let me check your order now")
+	// The agent sees what the customer reads: the ack carries the message
+	// with its translation, and stands for its echo.
+	require.NotNil(t, mine.Message)
 	assert.Equal(t, out.Message.Translations, mine.Message.Translations)
+	_, echoed := alice.find(gateway.TypeMessage, func(f gateway.Frame) bool { return f.Seq == mine.Seq }, 100*time.Millisecond)
+	assert.False(t, echoed, "the sender gets its message once, in the ack")
 
 	hist, err := e.store.History(context.Background(), conv, 0, 0)
 	require.NoError(t, err)

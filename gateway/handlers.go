@@ -22,15 +22,34 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	if ferr != nil {
 		return ferr
 	}
-	stored, dup, err := c.srv.post(ctx, conv, m, c.translating(conv.ID))
+	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), func(stored session.Message, dup bool) {
+		c.ack(f.ID, &stored, dup)
+	})
 	if err != nil {
 		return c.storeError(f, "storing the message", err)
 	}
 	if c.role == RoleCustomer && m.Lang != "" {
 		c.setStickyLang(m.Lang)
 	}
-	c.sendFrame(&Frame{Type: TypeAck, ID: f.ID, Conv: conv.ID, Seq: stored.Seq, Duplicate: dup})
 	return nil
+}
+
+// ack confirms a stored message. A first ack carries the message, with the
+// translations its readers get, in the conversation's order: it stands for
+// the message frame this connection would otherwise receive.
+func (c *conn) ack(id string, stored *session.Message, dup bool) {
+	f := &Frame{Type: TypeAck, ID: id, Conv: stored.ConversationID, Seq: stored.Seq, Duplicate: dup}
+	if dup {
+		c.sendFrame(f)
+		return
+	}
+	f.Message = stored
+	data, err := jsonFrame(f)
+	if err != nil {
+		c.srv.log.Error("encoding ack", "err", err)
+		return
+	}
+	c.enqueue(outbound{conv: stored.ConversationID, seq: stored.Seq, data: data, ack: true})
 }
 
 // messageConv returns the conversation a message goes to. A customer's

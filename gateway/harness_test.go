@@ -185,7 +185,11 @@ func (c *client) say(conv, text string) gateway.Frame {
 	c.t.Helper()
 	id := fmt.Sprintf("%s-%d", c.name, c.ids.Add(1))
 	c.send(gateway.Frame{Type: gateway.TypeMessage, ID: id, Conv: conv, Text: text})
-	return c.expect(gateway.TypeAck, func(f gateway.Frame) bool { return f.ID == id })
+	ack := c.expect(gateway.TypeAck, func(f gateway.Frame) bool { return f.ID == id })
+	// The ack stands for the sender's own message frame; keep it in the
+	// stream so that checks of the whole stream see it in its place.
+	c.backlog = append(c.backlog, ack)
+	return ack
 }
 
 // expect returns the first frame of the type that matches, skipping others;

@@ -26,13 +26,29 @@ func (s *Server) emit(ctx context.Context, siteID, event string, data any) {
 }
 
 // post stores a chat message, translated within the budget, and delivers
-// it: the one path of every message, from WebSocket and REST alike.
-func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool) (session.Message, bool, error) {
+// it: the one path of every message, from WebSocket and REST alike. stored,
+// when not nil, runs between the two, so that the sender's ack goes out
+// before the message reaches its followers.
+func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool, stored func(session.Message, bool)) (session.Message, bool, error) {
 	m.ConversationID = conv.ID
-	stored, dup, pending, err := s.flight.store(ctx, conv, m, translating)
-	if err != nil || dup {
-		return stored, dup, err
+	msg, dup, pending, err := s.flight.store(ctx, conv, m, translating)
+	if err != nil {
+		return msg, dup, err
 	}
+	if stored != nil {
+		stored(msg, dup)
+	}
+	if dup {
+		return msg, true, nil
+	}
+	s.deliver(ctx, conv, msg, pending)
+	return msg, false, nil
+}
+
+// deliver sends a stored message to its followers and webhooks, and hands a
+// bot's conversation to a human when the customer asks for one.
+func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored session.Message, pending bool) {
+	m := stored
 	s.metrics.messages.WithLabelValues(string(m.Role)).Inc()
 	s.publishMessage(ctx, &stored, pending)
 	s.emit(ctx, conv.SiteID, webhook.EventMessageCreated, stored)
@@ -44,7 +60,6 @@ func (s *Server) post(ctx context.Context, conv session.Conversation, m session.
 			s.log.Warn("handing off on request", "conv", conv.ID, "err", err)
 		}
 	}
-	return stored, false, nil
 }
 
 // changed tells everyone concerned about a conversation's new state.

@@ -18,14 +18,16 @@ import (
 	"github.com/parley-chat/parley/session"
 )
 
-// textSeqs returns the seqs and texts of the chat messages among frames,
-// failing on a duplicate or out-of-order seq.
+// textSeqs returns the texts of the chat messages among frames (message
+// frames, and the acks that stand for the sender's own), failing on a gap,
+// a duplicate or an out-of-order seq.
 func textSeqs(t *testing.T, frames []gateway.Frame, after int64) []string {
 	t.Helper()
 	var texts []string
 	last := after
 	for _, f := range frames {
-		if f.Type != gateway.TypeMessage {
+		isAck := f.Type == gateway.TypeAck && f.Message != nil // stands for the sender's own message
+		if f.Type != gateway.TypeMessage && !isAck || isAck && f.Seq <= last {
 			continue
 		}
 		require.Greater(t, f.Seq, last, "seq %d after %d: duplicate or out of order", f.Seq, last)

@@ -21,6 +21,9 @@ type outbound struct {
 	seq int64
 	// start sets the seq the client already holds for conv, before a replay.
 	start bool
+	// ack marks the sender's ack of seq, which stands for the message frame
+	// and is written even when the client already has the message.
+	ack bool
 }
 
 // enqueue adds o to the send queue and starts a writer if none runs. A
@@ -109,6 +112,9 @@ func (c *conn) write(o *outbound) error {
 		}
 	}
 	if o.seq <= c.lastSeq[o.conv] {
+		if o.ack {
+			return c.writeRaw(o.data)
+		}
 		return nil // the client has it
 	}
 	c.lastSeq[o.conv] = o.seq

@@ -454,6 +454,7 @@ class Console {
       }
       this.pend.delete(f.id);
     }
+    if (f.message) this.message({ type: 'message', conv: f.conv, seq: f.seq, message: f.message });
     if (f.conversation) this.conversation(f.conversation);
   }
 

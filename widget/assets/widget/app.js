@@ -557,6 +557,10 @@ class Widget {
   ack(f) {
     const p = f.id && this.pend.get(f.id);
     if (!p) return;
+    if (f.message) { // the ack stands for this connection's copy of its message
+      this.message({ type: 'message', conv: f.conv, seq: f.seq, message: f.message });
+      if (!this.pend.has(f.id)) return;
+    }
     if (f.conv && f.conv !== this.conv && (!this.conv || this.state === 'closed')) this.switchTo(f.conv);
     if (f.seq && !this.msgs.has(f.seq)) {
       p.el.dataset.seq = f.seq;
