@@ -96,7 +96,11 @@ func demoSite(addr string) gateway.Site {
 		Agents: []gateway.Account{
 			{ID: "demo", Name: "Demo Agent", SecretHash: gateway.HashSecret("demo"), Languages: []string{"en"}, Capacity: 5},
 			{ID: "maria", Name: "María", SecretHash: gateway.HashSecret("demo"), Languages: []string{"es", "en"}, Capacity: 5},
+			{ID: "faqbot", Name: "FAQ bot", SecretHash: gateway.HashSecret("demo"), Languages: []string{"en"}, Capacity: 50, Bot: true},
 		},
+		// While the bot is not connected, new conversations go straight
+		// to the queue.
+		FirstResponder: "faqbot",
 		Glossary: []string{"Parley"},
 	}
 }

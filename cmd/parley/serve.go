@@ -108,7 +108,7 @@ func printBanner(w io.Writer, addr string, fc *fileConfig, demo bool, trNote str
 	fmt.Fprintf(w, "  demo shop page: %s/demo\n", base)
 	fmt.Fprintf(w, "  health:         %s/healthz  %s/readyz  metrics: %s/metrics\n", base, base, base)
 	if demo {
-		fmt.Fprintln(w, "  demo login:     site demo, agent demo (English) or maria (Spanish), secret demo")
+		fmt.Fprintln(w, "  demo login:     site demo, agent demo (English) or maria (Spanish), secret demo; bot faqbot (cmd/parley-faqbot)")
 	}
 	fmt.Fprintf(w, "  translation:    %s\n", trNote)
 }
