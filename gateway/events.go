@@ -46,17 +46,15 @@ func (s *Server) publish(ctx context.Context, topic string, kind byte, seq int64
 			return
 		}
 	}
-	if err := s.broker.Publish(ctx, topic, encodeEvent(kind, seq, data)); err != nil {
+	s.publishEncoded(ctx, topic, kind, seq, data)
+}
+
+// publishEncoded publishes an event whose frame is already encoded.
+func (s *Server) publishEncoded(ctx context.Context, topic string, kind byte, seq int64, frame []byte) {
+	if err := s.broker.Publish(ctx, topic, encodeEvent(kind, seq, frame)); err != nil {
 		s.metrics.publishErrors.Inc()
 		s.log.Warn("publish failed", "topic", topic, "err", err)
 	}
-}
-
-// publishMessage delivers a stored message to the conversation's followers.
-// pending marks a message whose translations follow in translation frames.
-func (s *Server) publishMessage(ctx context.Context, m *session.Message, pending bool) {
-	s.publish(ctx, session.ConversationTopic(m.ConversationID), evMessage, m.Seq,
-		&Frame{Type: TypeMessage, Conv: m.ConversationID, Seq: m.Seq, Message: m, Pending: pending})
 }
 
 // publishState tells the conversation's followers and its site about a new

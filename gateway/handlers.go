@@ -22,8 +22,8 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	if ferr != nil {
 		return ferr
 	}
-	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), func(stored session.Message, dup bool) {
-		c.ack(f.ID, &stored, dup)
+	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), func(stored session.Message, ack []byte) {
+		c.ack(f.ID, &stored, ack)
 	})
 	if err != nil {
 		return c.storeError(f, "storing the message", err)
@@ -34,22 +34,16 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	return nil
 }
 
-// ack confirms a stored message. A first ack carries the message, with the
-// translations its readers get, in the conversation's order: it stands for
-// the message frame this connection would otherwise receive.
-func (c *conn) ack(id string, stored *session.Message, dup bool) {
-	f := &Frame{Type: TypeAck, ID: id, Conv: stored.ConversationID, Seq: stored.Seq, Duplicate: dup}
-	if dup {
-		c.sendFrame(f)
+// ack confirms a stored message. A first ack (encoded as ack) carries the
+// message, with the translations its readers get, in the conversation's
+// order: it stands for the message frame this connection would otherwise
+// receive. A resend's ack (ack nil) says duplicate.
+func (c *conn) ack(id string, stored *session.Message, ack []byte) {
+	if ack == nil {
+		c.sendFrame(&Frame{Type: TypeAck, ID: id, Conv: stored.ConversationID, Seq: stored.Seq, Duplicate: true})
 		return
 	}
-	f.Message = stored
-	data, err := jsonFrame(f)
-	if err != nil {
-		c.srv.log.Error("encoding ack", "err", err)
-		return
-	}
-	c.enqueue(outbound{conv: stored.ConversationID, seq: stored.Seq, data: data, ack: true})
+	c.enqueue(outbound{conv: stored.ConversationID, seq: stored.Seq, data: ack, ack: true})
 }
 
 // messageConv returns the conversation a message goes to. A customer's

@@ -26,36 +26,43 @@ func (s *Server) emit(ctx context.Context, siteID, event string, data any) {
 }
 
 // post stores a chat message, translated within the budget, and delivers
-// it: the one path of every message, from WebSocket and REST alike. stored,
-// when not nil, runs between the two, so that the sender's ack goes out
-// before the message reaches its followers.
-func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool, stored func(session.Message, bool)) (session.Message, bool, error) {
+// it: the one path of every message, from WebSocket and REST alike. acked,
+// when not nil, gets the encoded ack of the stored message (nil for a
+// resend) before the message reaches its followers.
+func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool, acked func(stored session.Message, ack []byte)) (session.Message, bool, error) {
 	m.ConversationID = conv.ID
-	msg, dup, pending, err := s.flight.store(ctx, conv, m, translating)
+	stored, dup, pending, err := s.flight.store(ctx, conv, m, translating)
 	if err != nil {
-		return msg, dup, err
-	}
-	if stored != nil {
-		stored(msg, dup)
+		return stored, dup, err
 	}
 	if dup {
-		return msg, true, nil
+		if acked != nil {
+			acked(stored, nil)
+		}
+		return stored, true, nil
 	}
-	s.deliver(ctx, conv, msg, pending)
-	return msg, false, nil
+	ack, frame, err := messageFrames(m.ClientID, &stored, pending)
+	if err != nil {
+		return stored, false, err
+	}
+	if acked != nil {
+		acked(stored, ack)
+	}
+	s.deliver(ctx, conv, stored, frame)
+	return stored, false, nil
 }
 
-// deliver sends a stored message to its followers and webhooks, and hands a
-// bot's conversation to a human when the customer asks for one.
-func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored session.Message, pending bool) {
-	m := stored
-	s.metrics.messages.WithLabelValues(string(m.Role)).Inc()
-	s.publishMessage(ctx, &stored, pending)
+// deliver sends a stored message, encoded as frame, to its followers and
+// webhooks, and hands a bot's conversation to a human when the customer
+// asks for one.
+func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored session.Message, frame []byte) {
+	s.metrics.messages.WithLabelValues(string(stored.Role)).Inc()
+	s.publishEncoded(ctx, session.ConversationTopic(conv.ID), evMessage, stored.Seq, frame)
 	s.emit(ctx, conv.SiteID, webhook.EventMessageCreated, stored)
 	if conv.State == session.StateQueued {
 		s.siteChanged(ctx, conv.SiteID) // agents see the waiting customer's words
 	}
-	if m.Role == session.RoleCustomer && conv.State == session.StateBot && wantsHuman(stored) {
+	if stored.Role == session.RoleCustomer && conv.State == session.StateBot && wantsHuman(stored) {
 		if _, err := s.handoff(ctx, conv.ID, "customer asked for a person"); err != nil {
 			s.log.Warn("handing off on request", "conv", conv.ID, "err", err)
 		}

@@ -25,6 +25,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080; env PARLEY_ADDR)")
 	cfgPath := fs.String("config", getenv("PARLEY_CONFIG"), "JSON configuration file (env PARLEY_CONFIG)")
+	debugAddr := fs.String("debug-addr", getenv("PARLEY_DEBUG_ADDR"), "serve net/http/pprof here, for profiling (env PARLEY_DEBUG_ADDR; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -46,6 +47,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fc.Addr = "127.0.0.1:8080"
 	}
 	logger := newLogger(stderr, fc.LogLevel)
+	if *debugAddr != "" {
+		stop, err := serveDebug(*debugAddr, logger)
+		if err != nil {
+			fmt.Fprintln(stderr, "parley:", err)
+			return 2
+		}
+		defer stop()
+	}
 	demo := len(fc.Sites) == 0
 	if demo {
 		fc.Sites = []gateway.Site{demoSite(fc.Addr)}
