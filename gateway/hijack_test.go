@@ -53,4 +53,3 @@ func TestHelloSentWithTheUpgradeIsRead(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(payload), `"type":"welcome"`)
 }
-
