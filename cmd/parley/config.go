@@ -101,7 +101,7 @@ func demoSite(addr string) gateway.Site {
 		// While the bot is not connected, new conversations go straight
 		// to the queue.
 		FirstResponder: "faqbot",
-		Glossary: []string{"Parley"},
+		Glossary:       []string{"Parley"},
 	}
 }
 
