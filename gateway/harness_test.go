@@ -26,7 +26,7 @@ var testLogLevel = slog.LevelWarn
 
 // env is a gateway on a loopback httptest server with an in-memory store.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	gw     *gateway.Server
 	srv    *httptest.Server
 	store  session.Store
@@ -35,14 +35,14 @@ type env struct {
 }
 
 // tlogWriter sends slog output to t.Log.
-type tlogWriter struct{ t *testing.T }
+type tlogWriter struct{ t testing.TB }
 
 func (w tlogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: testLogLevel}))
 }
 
@@ -66,12 +66,12 @@ func testSite(key string) gateway.Site {
 	}
 }
 
-func newEnv(t *testing.T, tweak func(*gateway.Config)) *env {
+func newEnv(t testing.TB, tweak func(*gateway.Config)) *env {
 	t.Helper()
 	return newEnvWith(t, session.NewMemory(), session.NewMemoryBroker(), tweak)
 }
 
-func newEnvWith(t *testing.T, store session.Store, broker session.Broker, tweak func(*gateway.Config)) *env {
+func newEnvWith(t testing.TB, store session.Store, broker session.Broker, tweak func(*gateway.Config)) *env {
 	t.Helper()
 	cfg := gateway.Config{
 		Sites:      []gateway.Site{testSite("s1"), testSite("s2")},
@@ -100,7 +100,7 @@ var clients atomic.Int64
 
 // client is a test WebSocket client that collects the frames it receives.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *websocket.Conn
 	frames  chan gateway.Frame
 	closed  chan websocket.StatusCode
