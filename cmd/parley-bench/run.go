@@ -15,6 +15,7 @@ import (
 // runOptions are the choices of the run subcommand.
 type runOptions struct {
 	URL             string
+	AgentURL        string // another gateway node for the agents; "" uses URL
 	Site            string
 	AllowRemote     bool
 	Pairs           int
@@ -42,6 +43,7 @@ func runRun(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("run", "-url ws://127.0.0.1:8080 -site bench -pairs N -rate R -duration D -warmup W", e.stderr)
 	var o runOptions
 	fs.StringVar(&o.URL, "url", "ws://127.0.0.1:8080", "gateway base URL (ws, wss, http or https); loopback only unless -allow-remote")
+	fs.StringVar(&o.AgentURL, "agent-url", "", "base URL of another gateway node sharing the same Redis, for the agents (default: -url), to measure delivery across nodes")
 	fs.StringVar(&o.Site, "site", "bench", "site key; the gateway must know agents bench-agent-1..N (see the config subcommand)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a gateway that is not on a loopback address")
 	fs.IntVar(&o.Pairs, "pairs", 100, "customer/agent pairs, each an agent of capacity 1 with one customer (at most 30000)")
@@ -64,6 +66,11 @@ func runRun(ctx context.Context, args []string, e env) error {
 	tg, err := parseTarget(o.URL, o.Site, o.AllowRemote)
 	if err != nil {
 		return err
+	}
+	if o.AgentURL != "" {
+		if _, err := parseTarget(o.AgentURL, o.Site, o.AllowRemote); err != nil {
+			return fmt.Errorf("-agent-url: %w", err)
+		}
 	}
 	switch o.MetricsURL {
 	case "":
@@ -196,6 +203,12 @@ func connectPairs(ctx context.Context, tg target, o runOptions, clk clock, st *r
 	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
 	defer cancel()
 	d := newDialer(o.DialTimeout)
+	agentTarget := tg
+	if o.AgentURL != "" {
+		if agentTarget, err = parseTarget(o.AgentURL, o.Site, o.AllowRemote); err != nil {
+			return nil, nil, err
+		}
+	}
 
 	agents = make([]*peer, o.Pairs)
 	customers = make([]*peer, o.Pairs)
@@ -204,7 +217,11 @@ func connectPairs(ctx context.Context, tg target, o runOptions, clk clock, st *r
 		if role == roleAgent {
 			p.dir = dirAgent
 		}
-		ws, err := d.Dial(ctx, tg.wsURL(role))
+		at := tg
+		if role == roleAgent {
+			at = agentTarget
+		}
+		ws, err := d.Dial(ctx, at.wsURL(role))
 		if err != nil {
 			return nil, fmt.Errorf("%s %d: %w", role, i+1, err)
 		}
