@@ -47,27 +47,21 @@ func (s *Server) capacityOf(r *http.Request, st *site, acct *Account) int {
 }
 
 func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, key *apiKey) {
-	if !requireWrite(w, key) {
-		return
-	}
-	acct, ok := s.apiAgentArg(w, r, key)
-	if !ok {
-		return
-	}
-	conv, ok := s.apiConv(w, r, key)
-	if !ok {
-		return
-	}
-	conv, err := s.store.Assign(r.Context(), conv.ID, acct.ID, s.capacityOf(r, key.site, acct))
-	if err != nil {
-		writeStoreProblem(w, err)
-		return
-	}
-	s.changed(r.Context(), conv, webhook.EventConversationAssigned)
-	writeJSON(w, http.StatusOK, conv)
+	s.apiMoveTo(w, r, key, func(conv session.Conversation, to string, capacity int) (session.Conversation, error) {
+		return s.store.Assign(r.Context(), conv.ID, to, capacity)
+	})
 }
 
 func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, key *apiKey) {
+	s.apiMoveTo(w, r, key, func(conv session.Conversation, to string, capacity int) (session.Conversation, error) {
+		return s.store.Transfer(r.Context(), conv.ID, conv.AgentID, to, capacity)
+	})
+}
+
+// apiMoveTo gives the path's conversation to the agent the body names,
+// with move (an assignment or a transfer).
+func (s *Server) apiMoveTo(w http.ResponseWriter, r *http.Request, key *apiKey,
+	move func(conv session.Conversation, to string, capacity int) (session.Conversation, error)) {
 	if !requireWrite(w, key) {
 		return
 	}
@@ -79,7 +73,7 @@ func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, key *apiKey
 	if !ok {
 		return
 	}
-	conv, err := s.store.Transfer(r.Context(), conv.ID, conv.AgentID, acct.ID, s.capacityOf(r, key.site, acct))
+	conv, err := move(conv, acct.ID, s.capacityOf(r, key.site, acct))
 	if err != nil {
 		writeStoreProblem(w, err)
 		return
