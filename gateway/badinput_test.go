@@ -63,13 +63,6 @@ func TestBadFramesGetErrorsAndTheConnectionGoesOn(t *testing.T) {
 	assert.Equal(t, []string{"kept", "still here"}, texts, "nothing stored is lost, nothing bad is stored")
 }
 
-func TestFrameFarOverTheLimitCloses1009(t *testing.T) {
-	e := newEnv(t, nil)
-	cust := e.customer("s1", gateway.Frame{})
-	cust.sendRaw([]byte(`{"type":"message","id":"x","text":"` + strings.Repeat("a", 70<<10) + `"}`))
-	assert.Equal(t, websocket.StatusMessageTooBig, cust.expectClose())
-}
-
 func TestFloodIsRateLimitedThenClosed(t *testing.T) {
 	e := newEnv(t, func(c *gateway.Config) {
 		c.RatePerSecond, c.RateBurst, c.MaxViolations = 5, 5, 20
