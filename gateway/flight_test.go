@@ -106,11 +106,16 @@ func TestSlowProviderNeverHoldsTheOriginalPastTheBudget(t *testing.T) {
 	alice := e.agent("s1", "alice")
 	cust := e.customer("s1", gateway.Frame{Languages: []string{"es"}})
 	conv := cust.say("", "Hola, mi pedido no llegó").Conv
-
 	in := alice.expectText("Hola, mi pedido no llegó")
-	assert.True(t, in.Pending, "the original goes out marked pending")
-	assert.Empty(t, in.Message.Translations)
+	assert.Empty(t, in.Message.Translations, "the original goes out before its translation")
 	late := alice.expect(gateway.TypeTranslation, func(f gateway.Frame) bool { return f.Seq == in.Seq })
+
+	// Live, the original is marked pending.
+	ack := alice.say(conv, "Sorry, let me check your order now")
+	assert.Empty(t, ack.Message.Translations)
+	out := cust.expectText("Sorry, let me check your order now")
+	assert.True(t, out.Pending, "the original goes out marked pending")
+	cust.expect(gateway.TypeTranslation, func(f gateway.Frame) bool { return f.Seq == out.Seq && f.Lang == "es" })
 	assert.Equal(t, conv, late.Conv)
 	assert.Equal(t, "en", late.Lang)
 	assert.Equal(t, "hello, my order did not arrive", late.Text)

@@ -18,13 +18,22 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 		SenderID: c.id, SenderName: c.name, Text: f.Text,
 	}
 	m.Lang = c.srv.flight.detect(f.Text, c.stickyLang())
-	conv, ferr := c.messageConv(ctx, f, m.Lang)
+	conv, created, ferr := c.messageConv(ctx, f, m.Lang)
 	if ferr != nil {
 		return ferr
 	}
 	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), func(stored session.Message, ack []byte) {
 		c.ack(f.ID, &stored, ack)
 	})
+	if created {
+		// Announced once its first message is stored, so that routing and
+		// the agents' queue see it with the customer's words.
+		c.srv.metrics.conversations.Inc()
+		c.srv.emit(ctx, conv.SiteID, webhook.EventConversationCreated, conv)
+		c.srv.publishState(ctx, conv)
+		c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
+			&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
+	}
 	if err != nil {
 		return c.storeError(f, "storing the message", err)
 	}
@@ -48,36 +57,30 @@ func (c *conn) ack(id string, stored *session.Message, ack []byte) {
 
 // messageConv returns the conversation a message goes to. A customer's
 // message without conv goes to their open conversation, started now if
-// they have none.
-func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (session.Conversation, *frameError) {
-	if f.Conv == "" && c.role == RoleCustomer {
-		if lang == "" && len(c.langs) > 0 {
-			lang = c.langs[0]
-		}
-		state, bot := c.srv.firstState(ctx, c.site)
-		conv, created, err := c.srv.store.OpenConversation(ctx, session.Conversation{
-			SiteID: c.site.cfg.Key, VisitorID: c.id, VisitorName: c.name, Language: lang, State: state, BotID: bot,
-		})
-		if err != nil {
-			return conv, c.storeError(f, "starting the conversation", err)
-		}
-		c.setOpenConv(conv.ID)
-		if err := c.follow(conv.ID, 0); err != nil {
-			return conv, c.storeError(f, "following the conversation", err)
-		}
-		if created {
-			c.srv.metrics.conversations.Inc()
-			c.srv.emit(ctx, conv.SiteID, webhook.EventConversationCreated, conv)
-			c.srv.publishState(ctx, conv)
-			c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
-				&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
-		}
-		return conv, nil
+// they have none (created).
+func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (conv session.Conversation, created bool, ferr *frameError) {
+	if f.Conv != "" {
+		conv, ferr = c.ownConv(ctx, f)
+		return conv, false, ferr
 	}
-	if f.Conv == "" {
-		return session.Conversation{}, &frameError{Code: CodeBadFrame, Msg: "message needs conv"}
+	if c.role != RoleCustomer {
+		return conv, false, &frameError{Code: CodeBadFrame, Msg: "message needs conv"}
 	}
-	return c.ownConv(ctx, f)
+	if lang == "" && len(c.langs) > 0 {
+		lang = c.langs[0]
+	}
+	state, bot := c.srv.firstState(ctx, c.site)
+	conv, created, err := c.srv.store.OpenConversation(ctx, session.Conversation{
+		SiteID: c.site.cfg.Key, VisitorID: c.id, VisitorName: c.name, Language: lang, State: state, BotID: bot,
+	})
+	if err != nil {
+		return conv, false, c.storeError(f, "starting the conversation", err)
+	}
+	c.setOpenConv(conv.ID)
+	if err := c.follow(conv.ID, 0); err != nil {
+		return conv, created, c.storeError(f, "following the conversation", err)
+	}
+	return conv, created, nil
 }
 
 // ownConv loads the frame's conversation and checks that the connection
