@@ -13,11 +13,11 @@ import (
 	"github.com/parley-chat/parley/session"
 )
 
-// conn is one client's WebSocket. Its read loop runs in the HTTP handler's
-// goroutine and dispatches each frame to a handler; frames to the client go
-// through a bounded queue drained by a writer goroutine that exists only
-// while there is something to write, so an idle connection costs one
-// goroutine.
+// conn is one client's WebSocket. Its read loop runs in a goroutine of its
+// own, started once the upgrade is done, and dispatches each frame to a
+// handler; frames to the client go through a bounded queue drained by a
+// writer goroutine that exists only while there is something to write, so
+// an idle connection costs one small goroutine.
 type conn struct {
 	srv  *Server
 	site *site
