@@ -45,6 +45,10 @@ type conn struct {
 	convs   map[string]bool // conversations this connection takes part in (customer)
 	noTrans map[string]bool // conversations in which an agent writes untranslated
 	conv    string          // a customer's open conversation
+	// known holds the last state seen of each followed conversation,
+	// refreshed by its state events, so that a message needs no read of
+	// it: the store checks the sender's right to write atomically.
+	known map[string]session.Conversation
 	lang    string          // the language the sender last wrote in
 
 	// Owned by whichever writer goroutine runs (at most one at a time).

@@ -102,17 +102,15 @@ func (c *conn) onEvent(conv string, p []byte) {
 	}
 }
 
-// onState reacts to a conversation's new state: an agent no longer assigned
-// stops following it.
+// onState reacts to a conversation's new state: the connection remembers
+// it, and an agent no longer assigned stops following it.
 func (c *conn) onState(conv string, frame []byte) {
-	if c.role == RoleCustomer {
-		return
-	}
 	var f Frame
 	if json.Unmarshal(frame, &f) != nil || f.Conversation == nil {
 		return
 	}
-	if !c.participant(f.Conversation) {
+	c.remember(*f.Conversation)
+	if c.role != RoleCustomer && !c.participant(f.Conversation) {
 		go c.unfollow(conv)
 	}
 }

@@ -60,6 +60,9 @@ func (c *conn) ack(id string, stored *session.Message, ack []byte) {
 // they have none (created).
 func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (conv session.Conversation, created bool, ferr *frameError) {
 	if f.Conv != "" {
+		if conv, ok := c.knownConv(f.Conv); ok {
+			return conv, false, nil
+		}
 		conv, ferr = c.ownConv(ctx, f)
 		return conv, false, ferr
 	}
@@ -77,6 +80,7 @@ func (c *conn) messageConv(ctx context.Context, f *Frame, lang string) (conv ses
 		return conv, false, c.storeError(f, "starting the conversation", err)
 	}
 	c.setOpenConv(conv.ID)
+	c.remember(conv)
 	if err := c.follow(conv.ID, 0); err != nil {
 		return conv, created, c.storeError(f, "following the conversation", err)
 	}
@@ -99,7 +103,31 @@ func (c *conn) ownConv(ctx context.Context, f *Frame) (session.Conversation, *fr
 	if !c.participant(&conv) {
 		return conv, &frameError{Code: CodeForbidden, Msg: "not your conversation"}
 	}
+	c.remember(conv)
 	return conv, nil
+}
+
+// remember keeps the newest state seen of a conversation.
+func (c *conn) remember(conv session.Conversation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.known[conv.ID]; ok && old.UpdatedAt.After(conv.UpdatedAt) {
+		return
+	}
+	if c.known == nil {
+		c.known = map[string]session.Conversation{}
+	}
+	c.known[conv.ID] = conv
+}
+
+// knownConv returns the last state seen of a conversation the connection
+// follows.
+func (c *conn) knownConv(id string) (session.Conversation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	conv, ok := c.known[id]
+	_, following := c.subs[id]
+	return conv, ok && following
 }
 
 // handleSignal relays typing and read receipts to the other participants.

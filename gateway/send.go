@@ -202,6 +202,7 @@ func (c *conn) unfollow(conv string) {
 	c.mu.Lock()
 	cancel := c.subs[conv]
 	delete(c.subs, conv)
+	delete(c.known, conv)
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()

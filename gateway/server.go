@@ -190,6 +190,8 @@ func storeCode(err error) string {
 		return CodeClosed
 	case errors.Is(err, session.ErrCapacity):
 		return CodeCapacity
+	case errors.Is(err, session.ErrForbidden):
+		return CodeForbidden
 	case errors.Is(err, session.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return CodeUnavailable
 	}

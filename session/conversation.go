@@ -123,3 +123,17 @@ func NewID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
 }
+
+// mayWrite reports whether m's sender may write into c now: agents into
+// the conversations assigned to them, bots into the ones they hold or are
+// assigned; customers and the system always (the gateway checks that a
+// customer writes only into their own).
+func mayWrite(c Conversation, m Message) bool {
+	switch m.Role {
+	case RoleAgent:
+		return c.State == StateActive && c.AgentID == m.SenderID
+	case RoleBot:
+		return c.State == StateBot && c.BotID == m.SenderID || c.State == StateActive && c.AgentID == m.SenderID
+	}
+	return true
+}

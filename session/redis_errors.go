@@ -61,6 +61,8 @@ func scriptStatus(op, status string) error {
 		err = ErrClosed
 	case "capacity":
 		err = ErrCapacity
+	case "forbidden":
+		err = ErrForbidden
 	default:
 		return fmt.Errorf("session: redis %s: unexpected script status %q", op, status)
 	}

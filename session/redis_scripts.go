@@ -85,6 +85,12 @@ if ARGV[1] == '1' then
   end
 end
 if st == 'closed' and ARGV[6] ~= 'event' then return {'closed'} end
+if ARGV[6] ~= 'event' and (ARGV[8] == 'agent' or ARGV[8] == 'bot') then
+  local cur = redis.call('HMGET', KEYS[1], 'agent', 'bot')
+  local ok = st == 'active' and cur[1] == ARGV[9]
+  if ARGV[8] == 'bot' and st == 'bot' and cur[2] == ARGV[9] then ok = true end
+  if not ok then return {'forbidden'} end
+end
 local seq = add_msg(KEYS[1], KEYS[2], ARGV[3], ARGV[4], {'k', ARGV[6], 'e', ARGV[7], 'r', ARGV[8],
   's', ARGV[9], 'n', ARGV[10], 't', ARGV[11], 'l', ARGV[12], 'c', ARGV[13]})
 if ARGV[1] == '1' then redis.call('SET', KEYS[3], seq, 'PX', ARGV[2]) end

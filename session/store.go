@@ -20,6 +20,9 @@ var (
 	ErrClosed = errors.New("session: conversation closed")
 	// ErrCapacity means the agent already has as many conversations as allowed.
 	ErrCapacity = errors.New("session: agent at capacity")
+	// ErrForbidden means the sender may not write into the conversation:
+	// an agent it is not assigned to, a bot that does not hold it.
+	ErrForbidden = errors.New("session: not the sender's conversation")
 	// ErrUnavailable means the backing store cannot be reached; the operation
 	// may be retried and nothing was written.
 	ErrUnavailable = errors.New("session: store unavailable")
@@ -56,7 +59,11 @@ type Store interface {
 	// ConversationID, SenderID and ClientID is already stored, Append stores
 	// nothing and returns the stored one with duplicate set. A KindText
 	// message to a closed conversation fails with ErrClosed, to an unknown
-	// one with ErrNotFound.
+	// one with ErrNotFound. A KindText message with Role RoleAgent or RoleBot
+	// fails with ErrForbidden unless the conversation is active with
+	// AgentID == SenderID, or held by the bot (StateBot, BotID == SenderID):
+	// the check and the write are one step, so a transfer or hand-off cannot
+	// slip between them.
 	Append(ctx context.Context, m Message) (stored Message, duplicate bool, err error)
 	// History returns the conversation's messages with Seq > afterSeq, in
 	// order, at most limit of them (all when limit <= 0).

@@ -172,6 +172,9 @@ func (s *Memory) Append(ctx context.Context, m Message) (Message, bool, error) {
 	if m.Kind != KindEvent && mc.c.State == StateClosed {
 		return Message{}, false, fmt.Errorf("session: append to conversation %q: %w", m.ConversationID, ErrClosed)
 	}
+	if m.Kind != KindEvent && !mayWrite(mc.c, m) {
+		return Message{}, false, fmt.Errorf("session: %s %q appends to conversation %q: %w", m.Role, m.SenderID, m.ConversationID, ErrForbidden)
+	}
 	m.Translations = maps.Clone(m.Translations)
 	stored := mc.append(time.Now(), m)
 	return cloneMessage(stored), false, nil

@@ -213,3 +213,47 @@ func testTranslations(t *testing.T, f *fixture) {
 	require.ErrorIs(t, f.s.SetTranslation(f.ctx, c.ID, 99, "de", "x"), session.ErrNotFound)
 	require.ErrorIs(t, f.s.SetTranslation(f.ctx, session.NewID(), 1, "de", "x"), session.ErrNotFound)
 }
+
+// testAppendChecksTheSender: agents write only into the conversations
+// assigned to them and bots only into the ones they hold, in the same step
+// as the write, so that a transfer or a hand-off cannot slip between.
+func testAppendChecksTheSender(t *testing.T, f *fixture) {
+	as := func(role session.Role, sender, clientID string) session.Message {
+		m := text("", sender, clientID, "hi from "+sender)
+		m.Role = role
+		return m
+	}
+	write := func(c session.Conversation, m session.Message) error {
+		m.ConversationID = c.ID
+		_, _, err := f.s.Append(f.ctx, m)
+		return err
+	}
+	a, b := f.setAgent("a", 5), f.setAgent("b", 5)
+	c := f.open("v", session.StateQueued)
+	require.ErrorIs(t, write(c, as(session.RoleAgent, a, "a1")), session.ErrForbidden, "not assigned yet")
+	_, err := f.s.Assign(f.ctx, c.ID, a, 5)
+	require.NoError(t, err)
+	require.NoError(t, write(c, as(session.RoleAgent, a, "a2")))
+	require.ErrorIs(t, write(c, as(session.RoleAgent, b, "b1")), session.ErrForbidden, "another agent's conversation")
+	_, err = f.s.Transfer(f.ctx, c.ID, a, b, 5)
+	require.NoError(t, err)
+	require.ErrorIs(t, write(c, as(session.RoleAgent, a, "a3")), session.ErrForbidden, "transferred away")
+	require.NoError(t, write(c, as(session.RoleAgent, b, "b2")))
+	require.NoError(t, write(c, as(session.RoleCustomer, "v", "v1")))
+
+	bot := f.id("bot")
+	held, _, err := f.s.OpenConversation(f.ctx, session.Conversation{SiteID: f.site, VisitorID: f.id("w"), State: session.StateBot, BotID: bot})
+	require.NoError(t, err)
+	require.NoError(t, write(held, as(session.RoleBot, bot, "bot1")))
+	require.ErrorIs(t, write(held, as(session.RoleBot, f.id("other-bot"), "ob1")), session.ErrForbidden)
+	_, err = f.s.Requeue(f.ctx, held.ID, false, "handed off")
+	require.NoError(t, err)
+	require.ErrorIs(t, write(held, as(session.RoleBot, bot, "bot2")), session.ErrForbidden, "after the hand-off")
+	texts := 0
+	for _, m := range f.history(held.ID) {
+		if m.Kind == session.KindText {
+			texts++
+		}
+	}
+	assert.Equal(t, 1, texts, "refused writes store nothing")
+}

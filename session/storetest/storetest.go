@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"AppendIdempotent", testAppendIdempotent},
 		{"AppendConcurrent", testAppendConcurrent},
 		{"AppendErrors", testAppendErrors},
+		{"AppendChecksTheSender", testAppendChecksTheSender},
 		{"HistoryPaging", testHistoryPaging},
 		{"Translations", testTranslations},
 		{"QueueOrder", testQueueOrder},
