@@ -49,7 +49,7 @@ type conn struct {
 	// refreshed by its state events, so that a message needs no read of
 	// it: the store checks the sender's right to write atomically.
 	known map[string]session.Conversation
-	lang    string          // the language the sender last wrote in
+	lang  string // the language the sender last wrote in
 
 	// Owned by whichever writer goroutine runs (at most one at a time).
 	lastSeq map[string]int64
