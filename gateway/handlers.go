@@ -28,11 +28,7 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	if created {
 		// Announced once its first message is stored, so that routing and
 		// the agents' queue see it with the customer's words.
-		c.srv.metrics.conversations.Inc()
-		c.srv.emit(ctx, conv.SiteID, webhook.EventConversationCreated, conv)
-		c.srv.publishState(ctx, conv)
-		c.srv.publish(ctx, session.VisitorTopic(c.site.cfg.Key, c.id), evStarted, 0,
-			&Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv})
+		c.srv.announce(ctx, conv)
 	}
 	if err != nil {
 		return c.storeError(f, "storing the message", err)

@@ -69,6 +69,21 @@ func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored 
 	}
 }
 
+// announce tells everyone concerned about a new conversation: its bot, the
+// site's routing and queue, the visitor's other tabs, the webhooks. Its
+// followers are not told its first state: by now it may be stale, and the
+// customer who started it has it already.
+func (s *Server) announce(ctx context.Context, conv session.Conversation) {
+	s.metrics.conversations.Inc()
+	s.emit(ctx, conv.SiteID, webhook.EventConversationCreated, conv)
+	f := &Frame{Type: TypeConversation, Conv: conv.ID, Conversation: &conv}
+	if conv.State == session.StateBot && conv.BotID != "" {
+		s.publish(ctx, session.AgentTopic(conv.SiteID, conv.BotID), evAssigned, conv.LastSeq, f)
+	}
+	s.publish(ctx, session.VisitorTopic(conv.SiteID, conv.VisitorID), evStarted, 0, f)
+	s.siteChanged(ctx, conv.SiteID)
+}
+
 // changed tells everyone concerned about a conversation's new state.
 func (s *Server) changed(ctx context.Context, conv session.Conversation, event string) {
 	s.publishState(ctx, conv)
