@@ -200,8 +200,17 @@ func (b *tab) waitJS(what, expr string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitFor)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
-		chromedp.WithPollingTimeout(waitFor), chromedp.WithPollingInterval(50*time.Millisecond)))
+	var err error
+	for range 100 { // bounded by the deadline too
+		_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+			chromedp.WithPollingTimeout(waitFor), chromedp.WithPollingInterval(50*time.Millisecond)))
+		// A page that is still settling can swap its JavaScript context
+		// under a poll; poll again in the new one.
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		var state string
 		c2, cancel2 := context.WithTimeout(b.ctx, 5*time.Second)

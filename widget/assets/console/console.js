@@ -187,6 +187,12 @@ class Console {
 
   // Chats.
   conversation(c) {
+    if (c.updated_at) { // state frames may cross on their way through several gateway nodes: keep the newest
+      const seen = (this.seenAt ||= {});
+      const at = Date.parse(c.updated_at);
+      if (at < (seen[c.id] || 0)) return;
+      seen[c.id] = at;
+    }
     let chat = this.chats.get(c.id);
     const mine = c.agent_id === this.session.agent;
     if (!chat) {

@@ -289,6 +289,12 @@ class Widget {
   }
 
   conversation(c) {
+    if (c.updated_at) { // state frames may cross on their way through several gateway nodes: keep the newest
+      const seen = (this.seenAt ||= {});
+      const at = Date.parse(c.updated_at);
+      if (at < (seen[c.id] || 0)) return;
+      seen[c.id] = at;
+    }
     if (c.id && this.conv && c.id !== this.conv) {
       if (this.state !== 'closed') return;
       this.switchTo(c.id);
