@@ -42,7 +42,6 @@ type conn struct {
 	subs    map[string]func()
 	closing bool // no more frames are queued
 	done    chan struct{}
-	convs   map[string]bool // conversations this connection takes part in (customer)
 	noTrans map[string]bool // conversations in which an agent writes untranslated
 	conv    string          // a customer's open conversation
 	// known holds the last state seen of each followed conversation,

@@ -265,22 +265,4 @@ func (c *client) expectClose() websocket.StatusCode {
 	}
 }
 
-// drain returns what arrives until the connection is quiet for d.
-func (c *client) drain(d time.Duration) []gateway.Frame {
-	out := c.backlog
-	c.backlog = nil
-	for range 10000 {
-		select {
-		case f, ok := <-c.frames:
-			if !ok {
-				return out
-			}
-			out = append(out, f)
-		case <-time.After(d):
-			return out
-		}
-	}
-	return out
-}
-
 func ptr[T any](v T) *T { return &v }

@@ -143,14 +143,6 @@ func decodeDelivery(h map[string]string) (Delivery, bool) {
 	}, true
 }
 
-// msOrEmpty renders t as Unix milliseconds, or "" for the zero time.
-func msOrEmpty(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return msString(t)
-}
-
 // EnqueueDelivery stores a new delivery unless its ID is stored. A zero
 // CreatedAt becomes now, a zero NextAt becomes CreatedAt; times are kept to
 // the millisecond.

@@ -33,9 +33,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "detect":
-		return detectMain(ctx, args, getenv, stdout, stderr)
+		return runDetect(ctx, args, getenv, stdout, stderr)
 	case "translate":
-		return translateMain(ctx, args, getenv, stdout, stderr)
+		return runTranslate(ctx, args, getenv, stdout, stderr)
 	case "hash-secret":
 		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: parley hash-secret SECRET")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 
@@ -74,12 +73,7 @@ func detectorConfigFromEnv(getenv func(string) string) (translate.DetectorConfig
 
 // runDetect implements `parley detect TEXT...`: it prints the detected
 // language (or "und") and the confidence.
-func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return detectMain(ctx, args, os.Getenv, stdout, stderr)
-}
-
-// detectMain is runDetect with the environment passed in.
-func detectMain(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runDetect(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("detect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, "usage: parley detect TEXT...") }
@@ -113,12 +107,7 @@ func detectMain(_ context.Context, args []string, getenv func(string) string, st
 // runTranslate implements `parley translate --to TAG [--from TAG] TEXT...`:
 // it prints the translation on the first line, detecting the source
 // language when --from is absent.
-func runTranslate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return translateMain(ctx, args, os.Getenv, stdout, stderr)
-}
-
-// translateMain is runTranslate with the environment passed in.
-func translateMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runTranslate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("translate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	to := fs.String("to", "", "target language (BCP 47), required")

@@ -70,19 +70,19 @@ func TestDetectorConfigFromEnv(t *testing.T) {
 func TestRunDetect(t *testing.T) {
 	env := envOf(map[string]string{"PARLEY_LANGUAGES": "en,es,de,fr", "PARLEY_DETECTOR_ACCURACY": "low"})
 	var out, errOut bytes.Buffer
-	code := detectMain(context.Background(), []string{"dónde", "está", "mi", "pedido"}, env, &out, &errOut)
+	code := runDetect(context.Background(), []string{"dónde", "está", "mi", "pedido"}, env, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
 	fields := strings.Fields(out.String())
 	require.Len(t, fields, 2)
 	assert.Equal(t, "es", fields[0])
 
 	out.Reset()
-	code = detectMain(context.Background(), []string{"👍", "https://example.com"}, env, &out, &errOut)
+	code = runDetect(context.Background(), []string{"👍", "https://example.com"}, env, &out, &errOut)
 	require.Equal(t, 0, code)
 	assert.Equal(t, "und", strings.Fields(out.String())[0])
 
-	assert.Equal(t, 2, detectMain(context.Background(), nil, env, &out, &errOut))
-	assert.Equal(t, 2, runDetect(context.Background(), nil, &out, &errOut))
+	assert.Equal(t, 2, runDetect(context.Background(), nil, env, &out, &errOut))
+	assert.Equal(t, 2, runDetect(context.Background(), nil, func(string) string { return "" }, &out, &errOut))
 }
 
 func TestRunTranslate(t *testing.T) {
@@ -94,22 +94,22 @@ func TestRunTranslate(t *testing.T) {
 	})
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
-	code := translateMain(ctx, []string{"--to", "es", "--from", "en", "hello,", "my", "order", "#A-12345", "is", "late"}, env, &out, &errOut)
+	code := runTranslate(ctx, []string{"--to", "es", "--from", "en", "hello,", "my", "order", "#A-12345", "is", "late"}, env, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
 	assert.Equal(t, "hola, mi pedido #A-12345 es tarde", strings.SplitN(out.String(), "\n", 2)[0])
 
 	out.Reset()
-	code = translateMain(ctx, []string{"--to", "es", "thanks for the order, my friend"}, env, &out, &errOut)
+	code = runTranslate(ctx, []string{"--to", "es", "thanks for the order, my friend"}, env, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
 	assert.Equal(t, "gracias para el pedido, mi friend", strings.SplitN(out.String(), "\n", 2)[0])
 	assert.Equal(t, "en", fake.Requests()[1].Source, "source detected")
 
-	assert.Equal(t, 2, translateMain(ctx, []string{"hello"}, env, &out, &errOut), "--to is required")
-	assert.Equal(t, 2, translateMain(ctx, []string{"--to", "x!", "--from", "en", "hello"}, env, &out, &errOut))
+	assert.Equal(t, 2, runTranslate(ctx, []string{"hello"}, env, &out, &errOut), "--to is required")
+	assert.Equal(t, 2, runTranslate(ctx, []string{"--to", "x!", "--from", "en", "hello"}, env, &out, &errOut))
 
 	none := envOf(map[string]string{"PARLEY_TRANSLATOR": "none"})
 	errOut.Reset()
-	assert.Equal(t, 1, translateMain(ctx, []string{"--to", "es", "--from", "en", "hello"}, none, &out, &errOut))
+	assert.Equal(t, 1, runTranslate(ctx, []string{"--to", "es", "--from", "en", "hello"}, none, &out, &errOut))
 	assert.Contains(t, errOut.String(), "unsupported language pair")
 }
 
@@ -117,7 +117,7 @@ func TestRunTranslateApertium(t *testing.T) {
 	url := translatetest.StartAPY(t)
 	env := envOf(map[string]string{"PARLEY_TRANSLATOR": "apertium", "PARLEY_APERTIUM_URL": url})
 	var out, errOut bytes.Buffer
-	code := translateMain(context.Background(), []string{"--from", "en", "--to", "es", "The house is big"}, env, &out, &errOut)
+	code := runTranslate(context.Background(), []string{"--from", "en", "--to", "es", "The house is big"}, env, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
 	assert.Equal(t, "La casa es grande\n", out.String())
 }
