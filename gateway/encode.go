@@ -31,16 +31,32 @@ func messageFrames(ackID string, m *session.Message, pending bool) (ack, msg []b
 	ack = appendConvSeq(ack, conv, seq)
 	ack = append(ack, `,"message":`...)
 	ack = append(append(ack, body...), '}')
+	return ack, appendMessageFrame(nil, conv, seq, body, pending), nil
+}
 
-	msg = make([]byte, 0, len(body)+len(conv)+64)
-	msg = append(msg, `{"type":"message"`...)
-	msg = appendConvSeq(msg, conv, seq)
-	if pending {
-		msg = append(msg, `,"pending":true`...)
+// messageFrame encodes the message frame of a stored message, as replays
+// send it: the same bytes as the envelope's encoding, without reflecting
+// over the envelope.
+func messageFrame(m *session.Message) ([]byte, error) {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
 	}
-	msg = append(msg, `,"message":`...)
-	msg = append(append(msg, body...), '}')
-	return ack, msg, nil
+	conv, err := json.Marshal(m.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	return appendMessageFrame(nil, conv, strconv.FormatInt(m.Seq, 10), body, false), nil
+}
+
+func appendMessageFrame(b, conv []byte, seq string, body []byte, pending bool) []byte {
+	b = append(b, `{"type":"message"`...)
+	b = appendConvSeq(b, conv, seq)
+	if pending {
+		b = append(b, `,"pending":true`...)
+	}
+	b = append(b, `,"message":`...)
+	return append(append(b, body...), '}')
 }
 
 func appendConvSeq(b, conv []byte, seq string) []byte {

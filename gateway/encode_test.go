@@ -29,6 +29,10 @@ func TestMessageFramesMatchTheEnvelope(t *testing.T) {
 		assert.Equal(t, wantAck, gotAck)
 		assert.Equal(t, wantMsg, gotMsg)
 	}
+	replay, err := messageFrame(m)
+	require.NoError(t, err)
+	want, _ := json.Marshal(&Frame{Type: TypeMessage, Conv: m.ConversationID, Seq: m.Seq, Message: m})
+	assert.JSONEq(t, string(want), string(replay))
 }
 
 func BenchmarkMessageFrames(b *testing.B) {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 
 	"github.com/coder/websocket"
@@ -142,7 +141,7 @@ func (c *conn) catchUp(conv string, upTo int64) error {
 				return nil
 			}
 			c.site.nameSender(m)
-			data, err := json.Marshal(&Frame{Type: TypeMessage, Conv: conv, Seq: m.Seq, Message: m})
+			data, err := messageFrame(m)
 			if err != nil {
 				return err
 			}
