@@ -178,7 +178,7 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request, key *api
 	}
 	m := session.Message{ClientID: body.ID, Kind: session.KindText, Role: role, SenderID: acct.ID, SenderName: acct.Name, Text: body.Text}
 	m.Lang = s.flight.detect(body.Text, acct.Languages[0])
-	stored, dup, err := s.post(r.Context(), conv, m, true, nil)
+	stored, dup, err := s.post(r.Context(), conv, m, true, 0, nil)
 	if err != nil {
 		writeStoreProblem(w, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ type conn struct {
 	site *site
 	ws   *websocket.Conn
 	role string
+	// origin tells this connection's messages in the broker's events from
+	// everyone else's: random, never 0.
+	origin uint64
 
 	// Set by hello, then read-only.
 	id    string // visitor or agent id
@@ -60,6 +64,7 @@ func newConn(s *Server, st *site, ws *websocket.Conn, role string) *conn {
 		site:    st,
 		ws:      ws,
 		role:    role,
+		origin:  rand.Uint64() | 1,
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.RatePerSecond), s.cfg.RateBurst),
 		done:    make(chan struct{}),
 	}

@@ -1,16 +1,21 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"strconv"
 
 	"github.com/parley-chat/parley/session"
 )
 
-// Broker payloads: one kind byte, then for the ordered kinds the seq as 8
-// big-endian bytes, then an encoded frame (absent for evSync).
+// Broker payloads: one kind byte, the origin (8 big-endian bytes: the
+// connection that sent the message, 0 for any other event), the seq in
+// decimal (0 for unordered kinds), a space, then an encoded frame (absent
+// for evSync). The seq is text so that the Redis store can put it in a
+// message's event as it stores the message.
 const (
 	evMessage      = 'm' // a stored message: seq, message frame
 	evSync         = 'y' // catch up to seq from the store: seq
@@ -21,18 +26,42 @@ const (
 	evStarted      = 'v' // on a visitor topic: conversation frame of a new conversation
 )
 
-func encodeEvent(kind byte, seq int64, frame []byte) []byte {
-	b := make([]byte, 9, 9+len(frame))
-	b[0] = kind
-	binary.BigEndian.PutUint64(b[1:], uint64(seq))
-	return append(b, frame...)
+// event is a decoded broker payload.
+type event struct {
+	kind   byte
+	origin uint64
+	seq    int64
+	frame  []byte
 }
 
-func decodeEvent(p []byte) (kind byte, seq int64, frame []byte, ok bool) {
-	if len(p) < 9 {
-		return 0, 0, nil, false
+// appendEventHead appends an event's kind and origin.
+func appendEventHead(b []byte, kind byte, origin uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(b, kind), origin)
+}
+
+func encodeEvent(kind byte, origin uint64, seq int64, frame []byte) []byte {
+	b := make([]byte, 0, 32+len(frame))
+	b = strconv.AppendInt(appendEventHead(b, kind, origin), seq, 10)
+	return append(append(b, ' '), frame...)
+}
+
+// maxSeqDigits bounds the decimal seq of an event (an int64).
+const maxSeqDigits = 19
+
+func decodeEvent(p []byte) (event, bool) {
+	if len(p) < 11 {
+		return event{}, false
 	}
-	return p[0], int64(binary.BigEndian.Uint64(p[1:9])), p[9:], true
+	rest := p[9:]
+	sp := bytes.IndexByte(rest, ' ')
+	if sp < 1 || sp > maxSeqDigits {
+		return event{}, false
+	}
+	seq, err := strconv.ParseInt(string(rest[:sp]), 10, 64)
+	if err != nil || seq < 0 {
+		return event{}, false
+	}
+	return event{kind: p[0], origin: binary.BigEndian.Uint64(p[1:9]), seq: seq, frame: rest[sp+1:]}, true
 }
 
 // publish sends an event and logs a failure: subscribers recover from the
@@ -46,12 +75,12 @@ func (s *Server) publish(ctx context.Context, topic string, kind byte, seq int64
 			return
 		}
 	}
-	s.publishEncoded(ctx, topic, kind, seq, data)
+	s.publishPayload(ctx, topic, encodeEvent(kind, 0, seq, data))
 }
 
-// publishEncoded publishes an event whose frame is already encoded.
-func (s *Server) publishEncoded(ctx context.Context, topic string, kind byte, seq int64, frame []byte) {
-	if err := s.broker.Publish(ctx, topic, encodeEvent(kind, seq, frame)); err != nil {
+// publishPayload publishes an encoded event.
+func (s *Server) publishPayload(ctx context.Context, topic string, payload []byte) {
+	if err := s.broker.Publish(ctx, topic, payload); err != nil {
 		s.metrics.publishErrors.Inc()
 		s.log.Warn("publish failed", "topic", topic, "err", err)
 	}
@@ -84,21 +113,24 @@ func (c *conn) onEvent(conv string, p []byte) {
 		c.enqueue(outbound{conv: conv, seq: math.MaxInt64})
 		return
 	}
-	kind, seq, frame, ok := decodeEvent(p)
+	ev, ok := decodeEvent(p)
 	if !ok {
 		return
 	}
-	switch kind {
+	switch ev.kind {
 	case evMessage:
-		c.enqueue(outbound{conv: conv, seq: seq, data: frame})
+		if ev.origin == c.origin {
+			return // this connection sent it: its ack stands for it
+		}
+		c.enqueue(outbound{conv: conv, seq: ev.seq, data: ev.frame})
 	case evSync:
-		c.enqueue(outbound{conv: conv, seq: seq})
+		c.enqueue(outbound{conv: conv, seq: ev.seq})
 	case evSignal:
-		c.enqueue(outbound{data: frame})
+		c.enqueue(outbound{data: ev.frame})
 	case evConversation:
-		c.enqueue(outbound{conv: conv, seq: seq})
-		c.enqueue(outbound{data: frame})
-		c.onState(conv, frame)
+		c.enqueue(outbound{conv: conv, seq: ev.seq})
+		c.enqueue(outbound{data: ev.frame})
+		c.onState(conv, ev.frame)
 	}
 }
 
@@ -117,10 +149,11 @@ func (c *conn) onState(conv string, frame []byte) {
 
 // onAgentEvent receives an event addressed to the connection's agent.
 func (c *conn) onAgentEvent(p []byte) {
-	kind, _, frame, ok := decodeEvent(p)
-	if !ok || kind != evAssigned {
+	ev, ok := decodeEvent(p)
+	if !ok || ev.kind != evAssigned {
 		return
 	}
+	frame := ev.frame
 	var f Frame
 	if json.Unmarshal(frame, &f) != nil || f.Conversation == nil || !c.participant(f.Conversation) {
 		return
@@ -139,10 +172,11 @@ func (c *conn) onAgentEvent(p []byte) {
 // onVisitorEvent receives an event addressed to the connection's visitor:
 // a conversation another of their tabs started, which this one follows too.
 func (c *conn) onVisitorEvent(p []byte) {
-	kind, _, frame, ok := decodeEvent(p)
-	if !ok || kind != evStarted {
+	ev, ok := decodeEvent(p)
+	if !ok || ev.kind != evStarted {
 		return
 	}
+	frame := ev.frame
 	var f Frame
 	if json.Unmarshal(frame, &f) != nil || f.Conversation == nil || !c.participant(f.Conversation) || c.following(f.Conv) {
 		return

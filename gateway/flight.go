@@ -74,18 +74,18 @@ type translated struct {
 	err        error
 }
 
-// store translates m into its readers' languages for at most the budget,
-// stores it with the translations that made it, and reports pending when
-// others are still coming; they are stored and sent as translation frames
-// when they arrive. A failed translation leaves the original to stand.
-func (fl *inFlight) store(ctx context.Context, conv session.Conversation, m session.Message, translating bool) (stored session.Message, dup, pending bool, err error) {
+// translate translates m into its readers' languages for at most the
+// budget and returns it with the translations that made it. When others are
+// still coming, late is not nil: call it once the message is stored (ok) or
+// was not; it stores and sends each remaining translation as it arrives. A
+// failed translation leaves the original to stand.
+func (fl *inFlight) translate(ctx context.Context, conv session.Conversation, m session.Message, translating bool) (_ session.Message, late func(stored session.Message, ok bool)) {
 	var targets []string
 	if translating && fl.tr.Translator != nil {
 		targets = fl.targets(conv, m)
 	}
 	if len(targets) == 0 {
-		stored, dup, err = fl.s.store.Append(ctx, m)
-		return stored, dup, false, err
+		return m, nil
 	}
 	results := make(chan translated, len(targets))
 	tctx, cancel := context.WithTimeout(fl.s.ctx, fl.tr.Timeout)
@@ -109,21 +109,27 @@ collect:
 			fl.keep(&m, r)
 		case <-budget.C:
 			break collect
+		case <-ctx.Done():
+			break collect
 		}
 	}
-	stored, dup, err = fl.s.store.Append(ctx, m)
-	if err != nil || dup || left == 0 {
+	if left == 0 {
 		cancel()
-		return stored, dup, false, err
+		return m, nil
 	}
-	fl.s.metrics.pending.Inc()
-	fl.wg.Add(1)
-	go func() {
-		defer fl.wg.Done()
-		defer cancel()
-		fl.follow(tctx, stored, results, left)
-	}()
-	return stored, false, true, nil
+	return m, func(stored session.Message, ok bool) {
+		if !ok {
+			cancel()
+			return
+		}
+		fl.s.metrics.pending.Inc()
+		fl.wg.Add(1)
+		go func() {
+			defer fl.wg.Done()
+			defer cancel()
+			fl.follow(tctx, stored, results, left)
+		}()
+	}
 }
 
 // keep adds a successful translation to m.

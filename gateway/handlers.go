@@ -22,7 +22,7 @@ func (c *conn) handleMessage(f *Frame) *frameError {
 	if ferr != nil {
 		return ferr
 	}
-	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), func(stored session.Message, ack []byte) {
+	_, _, err := c.srv.post(ctx, conv, m, c.translating(conv.ID), c.origin, func(stored session.Message, ack []byte) {
 		c.ack(f.ID, &stored, ack)
 	})
 	if created {

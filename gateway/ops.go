@@ -25,13 +25,25 @@ func (s *Server) emit(ctx context.Context, siteID, event string, data any) {
 	}
 }
 
+// appendPublisher is a Store that can publish a message's event in the
+// same round trip that stores it: the Redis store, when the broker shares
+// its Redis.
+type appendPublisher interface {
+	AppendPublish(ctx context.Context, m session.Message, broker session.Broker, encode func(*session.Message) (session.Publication, error)) (stored session.Message, dup, published bool, err error)
+}
+
 // post stores a chat message, translated within the budget, and delivers
-// it: the one path of every message, from WebSocket and REST alike. acked,
-// when not nil, gets the encoded ack of the stored message (nil for a
-// resend) before the message reaches its followers.
-func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool, acked func(stored session.Message, ack []byte)) (session.Message, bool, error) {
+// it: the one path of every message, from WebSocket and REST alike. origin
+// is the sending connection (0 for none), whose copy of the event is
+// dropped. acked, when not nil, gets the encoded ack of the stored message
+// (nil for a resend) before the message reaches its followers.
+func (s *Server) post(ctx context.Context, conv session.Conversation, m session.Message, translating bool, origin uint64, acked func(stored session.Message, ack []byte)) (session.Message, bool, error) {
 	m.ConversationID = conv.ID
-	stored, dup, pending, err := s.flight.store(ctx, conv, m, translating)
+	m, late := s.flight.translate(ctx, conv, m, translating)
+	stored, dup, enc, published, err := s.storeMessage(ctx, m, late != nil, origin)
+	if late != nil {
+		late(stored, err == nil && !dup)
+	}
 	if err != nil {
 		return stored, dup, err
 	}
@@ -41,23 +53,44 @@ func (s *Server) post(ctx context.Context, conv session.Conversation, m session.
 		}
 		return stored, true, nil
 	}
-	ack, frame, err := messageFrames(m.ClientID, &stored, pending)
-	if err != nil {
-		return stored, false, err
-	}
 	if acked != nil {
-		acked(stored, ack)
+		acked(stored, enc.ack(m.ClientID, stored.Seq))
 	}
-	s.deliver(ctx, conv, stored, frame)
+	if !published {
+		topic := session.ConversationTopic(conv.ID)
+		s.publishPayload(ctx, topic, enc.publication(topic, origin).Payload(stored.Seq))
+	}
+	s.deliver(ctx, conv, stored)
 	return stored, false, nil
 }
 
-// deliver sends a stored message, encoded as frame, to its followers and
-// webhooks, and hands a bot's conversation to a human when the customer
+// storeMessage stores m and encodes it; published reports whether the
+// store published its event too.
+func (s *Server) storeMessage(ctx context.Context, m session.Message, pending bool, origin uint64) (stored session.Message, dup bool, enc messageEncoding, published bool, err error) {
+	if ap, ok := s.store.(appendPublisher); ok {
+		topic := session.ConversationTopic(m.ConversationID)
+		stored, dup, published, err = ap.AppendPublish(ctx, m, s.broker, func(draft *session.Message) (session.Publication, error) {
+			var err error
+			enc, err = encodeMessage(draft, pending)
+			return enc.publication(topic, origin), err
+		})
+	} else {
+		stored, dup, err = s.store.Append(ctx, m)
+	}
+	if err != nil || dup || published {
+		return stored, dup, enc, published, err
+	}
+	draft := stored
+	draft.Seq = 0
+	enc, err = encodeMessage(&draft, pending)
+	return stored, false, enc, false, err
+}
+
+// deliver tells the webhooks about a stored message, whose followers have
+// its event, and hands a bot's conversation to a human when the customer
 // asks for one.
-func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored session.Message, frame []byte) {
+func (s *Server) deliver(ctx context.Context, conv session.Conversation, stored session.Message) {
 	s.metrics.messages.WithLabelValues(string(stored.Role)).Inc()
-	s.publishEncoded(ctx, session.ConversationTopic(conv.ID), evMessage, stored.Seq, frame)
 	s.emit(ctx, conv.SiteID, webhook.EventMessageCreated, stored)
 	if conv.State == session.StateQueued {
 		s.siteChanged(ctx, conv.SiteID) // agents see the waiting customer's words

@@ -56,10 +56,11 @@ func (c RedisConfig) withDefaults() RedisConfig {
 // every gateway process that uses the same Redis and key prefix. The data
 // model is described in docs/redis.md.
 type Redis struct {
-	client redis.UniversalClient
-	cfg    RedisConfig
-	keys   redisKeys
-	sites  siteCache
+	client  redis.UniversalClient
+	appends *scriptBatcher // the hot path: Append, batched
+	cfg     RedisConfig
+	keys    redisKeys
+	sites   siteCache
 }
 
 var _ Store = (*Redis)(nil)
@@ -72,7 +73,7 @@ const openRetries = 8
 // the caller owns and closes.
 func NewRedis(client redis.UniversalClient, cfg RedisConfig) *Redis {
 	cfg = cfg.withDefaults()
-	return &Redis{client: client, cfg: cfg, keys: newRedisKeys(cfg.Prefix)}
+	return &Redis{client: client, appends: newScriptBatcher(client, scriptAppend), cfg: cfg, keys: newRedisKeys(cfg.Prefix)}
 }
 
 // now returns the current time at the millisecond precision the store keeps.
@@ -81,7 +82,13 @@ func now() time.Time { return time.UnixMilli(time.Now().UnixMilli()).UTC() }
 // run executes a script and returns its reply table, with its status word
 // already turned into the store's error.
 func (r *Redis) run(ctx context.Context, op string, s *redis.Script, keys []string, args ...any) ([]any, string, error) {
-	v, err := s.Run(ctx, r.client, keys, args...).Result()
+	return scriptReply(op, s.Run(ctx, r.client, keys, args...))
+}
+
+// scriptReply decodes a script's reply: a table whose first element is its
+// status.
+func scriptReply(op string, cmd *redis.Cmd) ([]any, string, error) {
+	v, err := cmd.Result()
 	if err != nil {
 		return nil, "", redisError(op, err)
 	}
@@ -286,13 +293,41 @@ func (r *Redis) load(ctx context.Context, siteID string, ids []string, index str
 
 // Append stores m at the end of its conversation's history in one script.
 func (r *Redis) Append(ctx context.Context, m Message) (Message, bool, error) {
+	return r.appendMessage(ctx, m, now(), nil)
+}
+
+// AppendPublish is Append that also publishes the event encode returns for
+// the message (stamped, its Seq left 0), with the stored seq in place, in
+// the same script: one round trip for a message instead of two. It does so
+// only when broker is a RedisBroker on the same Redis client and not a
+// Cluster (where the event's channel lives in another slot); otherwise it
+// only appends, and published is false so that the caller publishes. A
+// resend (dup) publishes nothing.
+func (r *Redis) AppendPublish(ctx context.Context, m Message, broker Broker, encode func(*Message) (Publication, error)) (stored Message, dup, published bool, err error) {
+	at := now()
+	rb, ok := broker.(*RedisBroker)
+	if !ok || rb.client != r.client || rb.cluster != nil {
+		stored, dup, err = r.appendMessage(ctx, m, at, nil)
+		return stored, dup, false, err
+	}
+	draft := m
+	draft.Seq, draft.At = 0, at
+	pub, err := encode(&draft)
+	if err != nil {
+		return Message{}, false, false, fmt.Errorf("session: append: encoding its event: %w", err)
+	}
+	stored, dup, err = r.appendMessage(ctx, m, at, &pub)
+	return stored, dup, err == nil && !dup, err
+}
+
+// appendMessage runs the Append script, publishing pub when not nil.
+func (r *Redis) appendMessage(ctx context.Context, m Message, at time.Time, pub *Publication) (Message, bool, error) {
 	id := m.ConversationID
 	loc, err := r.locate(ctx, id)
 	if err != nil {
 		return Message{}, false, err
 	}
 	site := loc.siteID
-	at := now()
 	idemKey, hasClient := r.keys.conv(site, id), ""
 	if m.ClientID != "" {
 		idemKey, hasClient = r.keys.idem(site, id, m.SenderID, m.ClientID), "1"
@@ -305,10 +340,18 @@ func (r *Redis) Append(ctx context.Context, m Message) (Message, bool, error) {
 		}
 		trJSON = string(b)
 	}
-	arr, status, err := r.run(ctx, "append", scriptAppend,
-		[]string{r.keys.conv(site, id), r.keys.hist(site, id), idemKey, r.keys.tr(site, id)},
-		hasClient, r.cfg.IdempotencyTTL.Milliseconds(), msString(at), r.cfg.MaxLen, r.cfg.Retention.Milliseconds(),
-		string(m.Kind), m.Event, string(m.Role), m.SenderID, m.SenderName, m.Text, m.Lang, m.ClientID, trJSON)
+	args := []any{hasClient, r.cfg.IdempotencyTTL.Milliseconds(), msString(at), r.cfg.MaxLen, r.cfg.Retention.Milliseconds(),
+		string(m.Kind), m.Event, string(m.Role), m.SenderID, m.SenderName, m.Text, m.Lang, m.ClientID, trJSON}
+	if pub != nil && len(pub.Parts) > 0 {
+		args = append(args, pub.Topic)
+		for _, p := range pub.Parts {
+			args = append(args, p)
+		}
+	} else {
+		args = append(args, "")
+	}
+	arr, status, err := scriptReply("append", r.appends.run(ctx,
+		[]string{r.keys.conv(site, id), r.keys.hist(site, id), idemKey, r.keys.tr(site, id)}, args...))
 	if err != nil {
 		return Message{}, false, err
 	}

@@ -20,9 +20,13 @@ func openStore(ctx context.Context, redisURL string, logger *slog.Logger) (sessi
 	}
 	opts, err := redis.ParseURL(redisURL)
 	var client redis.UniversalClient
+	// Commands end with their context's deadline: a message whose store
+	// write hangs is reported to its sender in time.
 	if err == nil {
+		opts.ContextTimeoutEnabled = true
 		client = redis.NewClient(opts)
 	} else if copts, cerr := redis.ParseClusterURL(redisURL); cerr == nil {
+		copts.ContextTimeoutEnabled = true
 		client = redis.NewClusterClient(copts)
 	} else {
 		return nil, nil, nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
