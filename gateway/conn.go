@@ -56,6 +56,7 @@ type conn struct {
 
 	// Owned by whichever writer goroutine runs (at most one at a time).
 	lastSeq map[string]int64
+	held    map[string][]outbound // live frames past a gap, in seq order
 }
 
 func newConn(s *Server, st *site, ws *websocket.Conn, role string) *conn {

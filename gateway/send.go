@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -23,7 +26,15 @@ type outbound struct {
 	// ack marks the sender's ack of seq, which stands for the message frame
 	// and is written even when the client already has the message.
 	ack bool
+	// gap asks the writer to read from the store what its held frames of
+	// conv still miss.
+	gap bool
 }
+
+// gapWait is how long a live frame past a gap waits for the frames it
+// misses, which are usually a moment behind it through the broker (the two
+// directions of a conversation cross), before they are read from the store.
+const gapWait = 100 * time.Millisecond
 
 // enqueue adds o to the send queue and starts a writer if none runs. A
 // client whose queue is full is too slow: it is closed with 1008 and will
@@ -85,17 +96,22 @@ func (c *conn) writeLoop() {
 // write sends one item, keeping each conversation's stream in seq order
 // with no gap and no duplicate.
 func (c *conn) write(o *outbound) error {
-	if o.conv == "" || o.seq == 0 && !o.start && o.data != nil {
+	if o.conv == "" || o.seq == 0 && !o.start && !o.gap && o.data != nil {
 		return c.writeRaw(o.data)
 	}
 	if c.lastSeq == nil {
 		c.lastSeq = map[string]int64{}
 	}
-	if o.start {
+	var err error
+	switch {
+	case o.start:
 		c.lastSeq[o.conv] = o.seq
-		return c.catchUp(o.conv, math.MaxInt64)
-	}
-	if o.data == nil { // a marker: catch up to and including seq
+		err = c.catchUp(o.conv, math.MaxInt64)
+	case o.gap:
+		if h := c.held[o.conv]; len(h) > 0 {
+			err = c.catchUp(o.conv, h[0].seq)
+		}
+	case o.data == nil: // a marker: catch up to and including seq
 		if o.seq == 0 {
 			return nil
 		}
@@ -103,13 +119,21 @@ func (c *conn) write(o *outbound) error {
 		if upTo != math.MaxInt64 {
 			upTo++
 		}
-		return c.catchUp(o.conv, upTo)
+		err = c.catchUp(o.conv, upTo)
+	case o.seq > c.lastSeq[o.conv]+1:
+		return c.hold(*o)
+	default:
+		err = c.writeLive(o)
 	}
-	if o.seq > c.lastSeq[o.conv]+1 {
-		if err := c.catchUp(o.conv, o.seq); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
+	return c.release(o.conv)
+}
+
+// writeLive writes a live frame that is next in its conversation, or the
+// ack of a message the client has.
+func (c *conn) writeLive(o *outbound) error {
 	if o.seq <= c.lastSeq[o.conv] {
 		if o.ack {
 			return c.writeRaw(o.data)
@@ -118,6 +142,57 @@ func (c *conn) write(o *outbound) error {
 	}
 	c.lastSeq[o.conv] = o.seq
 	return c.writeRaw(o.data)
+}
+
+// hold keeps a live frame that is past a gap, in seq order, until the
+// frames it misses arrive or gapWait passes. Too many held frames are a
+// sign that the missing ones are not coming: then they are read at once.
+func (c *conn) hold(o outbound) error {
+	h := c.held[o.conv]
+	if len(h) >= c.srv.cfg.SendQueue {
+		if err := c.catchUp(o.conv, h[0].seq); err != nil {
+			return err
+		}
+		if err := c.release(o.conv); err != nil {
+			return err
+		}
+		if o.seq > c.lastSeq[o.conv]+1 {
+			if err := c.catchUp(o.conv, o.seq); err != nil {
+				return err
+			}
+		}
+		if err := c.writeLive(&o); err != nil {
+			return err
+		}
+		return c.release(o.conv)
+	}
+	if c.held == nil {
+		c.held = map[string][]outbound{}
+	}
+	if len(h) == 0 {
+		conv := o.conv
+		time.AfterFunc(gapWait, func() { c.enqueue(outbound{conv: conv, gap: true}) })
+	}
+	i, _ := slices.BinarySearchFunc(h, o.seq, func(e outbound, seq int64) int { return cmp.Compare(e.seq, seq+1) })
+	c.held[o.conv] = slices.Insert(h, i, o)
+	return nil
+}
+
+// release writes the held frames of conv that are no longer past a gap.
+func (c *conn) release(conv string) error {
+	h := c.held[conv]
+	i := 0
+	for ; i < len(h) && h[i].seq <= c.lastSeq[conv]+1; i++ {
+		if err := c.writeLive(&h[i]); err != nil {
+			return err
+		}
+	}
+	if i == len(h) {
+		delete(c.held, conv)
+	} else if i > 0 {
+		c.held[conv] = slices.Delete(h, 0, i)
+	}
+	return nil
 }
 
 // catchUp sends conv's stored messages after the last one sent, up to seq

@@ -1,0 +1,68 @@
+package gateway_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/session"
+)
+
+// countingStore counts history reads.
+type countingStore struct {
+	session.Store
+	histories atomic.Int64
+}
+
+func (s *countingStore) History(ctx context.Context, conv string, after int64, limit int) ([]session.Message, error) {
+	s.histories.Add(1)
+	return s.Store.History(ctx, conv, after, limit)
+}
+
+// lateBroker publishes late while delay is set, as a busy broker does.
+type lateBroker struct {
+	session.Broker
+	delay atomic.Int64 // nanoseconds
+}
+
+func (b *lateBroker) Publish(ctx context.Context, topic string, payload []byte) error {
+	if d := time.Duration(b.delay.Load()); d > 0 {
+		time.AfterFunc(d, func() { _ = b.Broker.Publish(context.Background(), topic, payload) })
+		return nil
+	}
+	return b.Broker.Publish(ctx, topic, payload)
+}
+
+// TestCrossingMessagesWaitForTheBroker checks the two directions of a
+// conversation crossing: the agent's message is stored after the
+// customer's, whose event is still on its way. The agent's ack waits for
+// that event instead of reading the history, and the agent sees both once,
+// in order.
+func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
+	store := &countingStore{Store: session.NewMemory()}
+	broker := &lateBroker{Broker: session.NewMemoryBroker()}
+	e := newEnvWith(t, store, broker, nil)
+	alice := e.agent("s1", "alice")
+	cust := e.customer("s1", gateway.Frame{})
+	conv := cust.say("", "hello").Conv
+	alice.expect(gateway.TypeConversation, isConv(conv))
+	hello := alice.expectText("hello")
+
+	reads := store.histories.Load()
+	broker.delay.Store(int64(30 * time.Millisecond))
+	cust.say(conv, "crossing") // reaches alice 30 ms late
+	broker.delay.Store(0)
+	alice.say(conv, "answer")
+	var after []gateway.Frame
+	for _, f := range alice.until("answer") {
+		if f.Seq > hello.Seq {
+			after = append(after, f)
+		}
+	}
+	assert.Equal(t, []string{"crossing", "answer"}, textSeqs(t, after, hello.Seq))
+	assert.Equal(t, reads, store.histories.Load(), "the missing message came through the broker, not the history")
+}
