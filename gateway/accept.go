@@ -34,7 +34,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the "+Subprotocol+" subprotocol is required", http.StatusBadRequest)
 		return
 	}
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
+	hj := &smallBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
 		InsecureSkipVerify: true, // the origin was checked above, against the site
 	})
@@ -43,7 +44,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(int64(4 * s.cfg.MaxFrameBytes))
-	c := newConn(s, st, ws, role)
+	c := newConn(s, st, ws, hj.conn, role)
 	if !s.track(c) {
 		ws.Close(websocket.StatusServiceRestart, "server restarting")
 		return

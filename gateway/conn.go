@@ -23,6 +23,7 @@ type conn struct {
 	srv  *Server
 	site *site
 	ws   *websocket.Conn
+	raw  *corkedConn // ws's connection
 	role string
 	// origin tells this connection's messages in the broker's events from
 	// everyone else's: random, never 0.
@@ -59,11 +60,12 @@ type conn struct {
 	held    map[string][]outbound // live frames past a gap, in seq order
 }
 
-func newConn(s *Server, st *site, ws *websocket.Conn, role string) *conn {
+func newConn(s *Server, st *site, ws *websocket.Conn, raw *corkedConn, role string) *conn {
 	return &conn{
 		srv:     s,
 		site:    st,
 		ws:      ws,
+		raw:     raw,
 		role:    role,
 		origin:  rand.Uint64() | 1,
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.RatePerSecond), s.cfg.RateBurst),

@@ -18,13 +18,15 @@ const (
 )
 
 // smallBuffers is a ResponseWriter whose Hijack gives the WebSocket library
-// smaller buffers, keeping whatever the client already sent.
+// smaller buffers, keeping whatever the client already sent, and a
+// connection whose writes can be corked (conn, once hijacked).
 type smallBuffers struct {
 	http.ResponseWriter
+	conn *corkedConn
 }
 
 // Hijack takes over the connection with small buffers.
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -44,5 +46,6 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, writeBufferSize)), nil
+	w.conn = &corkedConn{Conn: conn}
+	return w.conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.conn, writeBufferSize)), nil
 }

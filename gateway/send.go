@@ -78,19 +78,38 @@ func (c *conn) writeLoop() {
 		}
 		batch, c.queue = c.queue, spare
 		c.mu.Unlock()
-		for i := range batch {
-			if err := c.write(&batch[i]); err != nil {
-				c.cancel(err)
-				c.mu.Lock()
-				c.closing = true
-				c.queue = nil
-				c.mu.Unlock()
-				break
-			}
+		if err := c.writeBatch(batch); err != nil {
+			c.cancel(err)
+			c.mu.Lock()
+			c.closing = true
+			c.queue = nil
+			c.mu.Unlock()
 		}
 		clear(batch)
 		spare = batch[:0]
 	}
+}
+
+// writeBatch sends a batch of items, corked: the frames leave together.
+func (c *conn) writeBatch(batch []outbound) error {
+	if c.raw == nil {
+		return c.writeItems(batch)
+	}
+	c.raw.cork()
+	err := c.writeItems(batch)
+	if uerr := c.raw.uncork(c.srv.cfg.WriteTimeout); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+func (c *conn) writeItems(batch []outbound) error {
+	for i := range batch {
+		if err := c.write(&batch[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // write sends one item, keeping each conversation's stream in seq order
