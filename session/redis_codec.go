@@ -97,19 +97,30 @@ func decodeEntry(conversationID string, entry any, translations string) (Message
 	if err != nil {
 		return Message{}, false
 	}
-	f := replyPairs(pair[1])
-	m := Message{
-		ConversationID: conversationID,
-		Seq:            seq,
-		ClientID:       f["c"],
-		Kind:           Kind(f["k"]),
-		Event:          f["e"],
-		Role:           Role(f["r"]),
-		SenderID:       f["s"],
-		SenderName:     f["n"],
-		Text:           f["t"],
-		Lang:           f["l"],
-		At:             parseMS(f["at"]),
+	m := Message{ConversationID: conversationID, Seq: seq}
+	fields, _ := pair[1].([]any)
+	for i := 0; i+1 < len(fields); i += 2 {
+		v := replyString(fields[i+1])
+		switch replyString(fields[i]) {
+		case "c":
+			m.ClientID = v
+		case "k":
+			m.Kind = Kind(v)
+		case "e":
+			m.Event = v
+		case "r":
+			m.Role = Role(v)
+		case "s":
+			m.SenderID = v
+		case "n":
+			m.SenderName = v
+		case "t":
+			m.Text = v
+		case "l":
+			m.Lang = v
+		case "at":
+			m.At = parseMS(v)
+		}
 	}
 	if translations != "" {
 		var tr map[string]string

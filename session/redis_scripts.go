@@ -133,32 +133,6 @@ end
 return {'ok', seq}
 `)
 
-// scriptHistory reads messages after a seq with their translations.
-// KEYS: conv, hist, tr. ARGV: exclusive start ID, count (0 for all).
-var scriptHistory = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
-local e
-if tonumber(ARGV[2]) > 0 then
-  e = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])
-else
-  e = redis.call('XRANGE', KEYS[2], ARGV[1], '+')
-end
-local tr = {}
-if #e > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
-  local i = 1
-  while i <= #e do
-    local seqs = {}
-    for j = i, math.min(i + 499, #e) do
-      seqs[#seqs + 1] = string.match(e[j][1], '^(%d+)')
-    end
-    local got = redis.call('HMGET', KEYS[3], unpack(seqs))
-    for _, v in ipairs(got) do tr[#tr + 1] = v end
-    i = i + 500
-  end
-end
-return {'ok', e, tr}
-`)
-
 // scriptTranslate records one translation of a stored message and drops the
 // translations of messages trimmed from the stream when there are too many.
 // KEYS: conv, hist, tr. ARGV: seq, lang, text, maxlen, retention ms.

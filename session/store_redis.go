@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -389,17 +390,42 @@ func (r *Redis) History(ctx context.Context, conversationID string, afterSeq int
 	if afterSeq > 0 {
 		start = "(" + strconv.FormatInt(afterSeq, 10) + "-0"
 	}
-	arr, _, err := r.run(ctx, "history", scriptHistory,
-		[]string{r.keys.conv(site, conversationID), r.keys.hist(site, conversationID), r.keys.tr(site, conversationID)},
-		start, max(limit, 0))
-	if err != nil {
-		return nil, err
+	// Plain commands in MULTI rather than a script: Redis spends most of a
+	// script's time converting a long XRANGE reply to Lua and back (about
+	// 350 of 440 µs for 100 messages).
+	conv, hist, trKey := r.keys.conv(site, conversationID), r.keys.hist(site, conversationID), r.keys.tr(site, conversationID)
+	xargs := []any{"XRANGE", hist, start, "+"}
+	if limit > 0 {
+		xargs = append(xargs, "COUNT", limit)
 	}
-	if len(arr) < 3 {
-		return nil, fmt.Errorf("session: redis history: short reply")
+	var exists, hasTr *redis.IntCmd
+	var xrange *redis.Cmd
+	if _, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, conv)
+		xrange = p.Do(ctx, xargs...)
+		hasTr = p.Exists(ctx, trKey)
+		return nil
+	}); err != nil {
+		return nil, redisError("history", err)
 	}
-	entries, _ := arr[1].([]any)
-	trs, _ := arr[2].([]any)
+	if exists.Val() == 0 {
+		return nil, fmt.Errorf("session: history: %w", ErrNotFound)
+	}
+	entries, _ := xrange.Val().([]any)
+	var trs []any
+	if len(entries) > 0 && hasTr.Val() == 1 {
+		seqs := make([]string, len(entries))
+		for i, e := range entries {
+			if pair, _ := e.([]any); len(pair) == 2 {
+				seqs[i], _, _ = strings.Cut(replyString(pair[0]), "-")
+			}
+		}
+		got, err := r.client.HMGet(ctx, trKey, seqs...).Result()
+		if err != nil {
+			return nil, redisError("history translations", err)
+		}
+		trs = got
+	}
 	out := make([]Message, 0, len(entries))
 	for i, e := range entries {
 		var tr string
