@@ -90,9 +90,10 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// writeBatch sends a batch of items, corked: the frames leave together.
+// writeBatch sends a batch of items, corked when it may write several
+// frames: they leave together.
 func (c *conn) writeBatch(batch []outbound) error {
-	if c.raw == nil {
+	if c.raw == nil || len(batch) == 1 && batch[0].data != nil && !batch[0].start && len(c.held) == 0 {
 		return c.writeItems(batch)
 	}
 	c.raw.cork()
