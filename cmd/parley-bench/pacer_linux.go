@@ -3,36 +3,43 @@
 package main
 
 import (
-	"runtime"
-	"syscall"
+	"io"
+	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The Go scheduler wakes timers shorter than a millisecond with a
 // millisecond's granularity when the process is otherwise idle, which would
 // make an open-loop schedule up to 1 ms late and that lateness count as
-// gateway latency. A pacer instead sleeps its own OS thread with nanosleep
-// and a timer slack of 1 ns, which wakes within microseconds.
+// gateway latency. A precise pacer sleeps on a timerfd instead: the kernel
+// fires it within microseconds and the goroutine waits in the network
+// poller like any socket read, holding no thread. (Sleeping a locked thread
+// in nanosleep, as this pacer once did, kept the runtime busy handing the
+// thread's processor to others and back: a quarter of the generator's CPU at
+// 10,000 msg/s.)
 
 // pacer sleeps until points on a clock with microsecond precision. Use it
-// from one goroutine; Stop releases the thread.
+// from one goroutine; Stop releases its timer.
 type pacer struct {
-	clk     clock
-	precise bool
+	clk clock
+	fd  int
+	tfd *os.File // nil: sleep with the Go timer
+	buf [8]byte
 }
 
-// newPacer locks the calling goroutine to its thread and, when precise,
-// sets the thread's timer slack to 1 ns.
+// newPacer returns a pacer, precise when asked and the system allows it.
 func newPacer(clk clock, precise bool) *pacer {
-	p := &pacer{clk: clk, precise: precise}
-	if precise {
-		runtime.LockOSThread()
-		const prSetTimerSlack = 29
-		if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0); errno != 0 {
-			runtime.UnlockOSThread()
-			p.precise = false
-		}
+	p := &pacer{clk: clk}
+	if !precise {
+		return p
 	}
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return p
+	}
+	p.fd, p.tfd = fd, os.NewFile(uintptr(fd), "pacer")
 	return p
 }
 
@@ -42,18 +49,22 @@ func (p *pacer) SleepUntil(t int64) {
 	if d <= 0 {
 		return
 	}
-	if !p.precise {
-		time.Sleep(time.Duration(d))
-		return
+	if p.tfd != nil {
+		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(d)}
+		if unix.TimerfdSettime(p.fd, 0, &spec, nil) == nil {
+			if _, err := io.ReadFull(p.tfd, p.buf[:]); err == nil {
+				return
+			}
+		}
+		p.Stop() // the timer failed: carry on with the Go timer
 	}
-	ts := syscall.NsecToTimespec(d)
-	for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
-	}
+	time.Sleep(time.Duration(t - p.clk.Now()))
 }
 
-// Stop unlocks the goroutine from its thread.
+// Stop releases the timer.
 func (p *pacer) Stop() {
-	if p.precise {
-		runtime.UnlockOSThread()
+	if p.tfd != nil {
+		p.tfd.Close()
+		p.tfd = nil
 	}
 }
