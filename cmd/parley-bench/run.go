@@ -24,7 +24,7 @@ type runOptions struct {
 	Warmup          time.Duration
 	Drain           time.Duration
 	Senders         int  // sender goroutines per direction
-	PreciseTimer    bool // pace sends with nanosleep on locked threads
+	PreciseTimer    bool // pace sends on a timerfd (microsecond precision)
 	DialConcurrency int
 	DialTimeout     time.Duration
 	SetupTimeout    time.Duration
@@ -52,7 +52,7 @@ func runRun(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "time sending at the full rate before measuring (at most 10m)")
 	fs.DurationVar(&o.Drain, "drain", 3*time.Second, "longest wait after the last send for messages still in flight; those not delivered by then count as lost")
 	fs.IntVar(&o.Senders, "senders", 2, "sender goroutines per direction; each owns a share of the connections")
-	fs.BoolVar(&o.PreciseTimer, "precise-timer", true, "pace each sender on its own OS thread with nanosleep (microsecond precision) instead of Go timers (1 ms granularity when idle)")
+	fs.BoolVar(&o.PreciseTimer, "precise-timer", true, "pace sends on a timerfd (microsecond precision) instead of Go timers (1 ms granularity when idle)")
 	fs.IntVar(&o.DialConcurrency, "dial-concurrency", 32, "connections set up at once")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "bound on one connection's TCP connect and WebSocket handshake")
 	fs.DurationVar(&o.SetupTimeout, "setup-timeout", 2*time.Minute, "bound on connecting every pair and waiting for the gateway to assign them")
