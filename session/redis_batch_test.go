@@ -18,11 +18,21 @@ import (
 )
 
 // TestRedisAppendsBatched checks the batched hot path: many concurrent
-// Appends, some after Redis forgot its scripts, each stored once with its
-// own seq, and the rounds of pipelines cost fewer round trips than calls.
+// Appends, in rounds that each begin with Redis having forgotten its
+// scripts, are each stored once, with their own seq.
 func TestRedisAppendsBatched(t *testing.T) {
-	ctx := t.Context()
 	_, c := newRedisClient(t)
+	appendsBatched(t, c)
+}
+
+// TestRedisClusterAppendsBatched is TestRedisAppendsBatched on a Cluster,
+// whose pipelines go to each key's master.
+func TestRedisClusterAppendsBatched(t *testing.T) {
+	appendsBatched(t, newClusterClient(t))
+}
+
+func appendsBatched(t *testing.T, c redis.UniversalClient) {
+	ctx := t.Context()
 	s := session.NewRedis(c, session.RedisConfig{})
 	conv, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: "v", State: session.StateQueued})
 	require.NoError(t, err)
@@ -30,7 +40,7 @@ func TestRedisAppendsBatched(t *testing.T) {
 	var mu sync.Mutex
 	var seqs []int64
 	for round := range rounds {
-		// The first round finds the script unknown to Redis, in a pipeline.
+		// Each round finds the script unknown to Redis, in a pipeline.
 		require.NoError(t, c.ScriptFlush(ctx).Err())
 		var wg sync.WaitGroup
 		for i := range callers {
