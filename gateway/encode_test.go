@@ -58,6 +58,7 @@ func TestDecodeEventRejectsMalformed(t *testing.T) {
 		append(good[:9:9], " {}"...),
 		append(good[:9:9], "-1 {}"...),
 		append(good[:9:9], "12x {}"...),
+		append(good[:9:9], "+5 {}"...),
 		append(good[:9:9], "99999999999999999999 {}"...),
 	} {
 		_, ok := decodeEvent(p)

@@ -57,9 +57,12 @@ func decodeEvent(p []byte) (event, bool) {
 	if sp < 1 || sp > maxSeqDigits {
 		return event{}, false
 	}
-	seq, err := strconv.ParseInt(string(rest[:sp]), 10, 64)
-	if err != nil || seq < 0 {
-		return event{}, false
+	var seq int64
+	for _, d := range rest[:sp] {
+		if d < '0' || d > '9' || seq > (math.MaxInt64-9)/10 {
+			return event{}, false
+		}
+		seq = seq*10 + int64(d-'0')
 	}
 	return event{kind: p[0], origin: binary.BigEndian.Uint64(p[1:9]), seq: seq, frame: rest[sp+1:]}, true
 }
