@@ -62,36 +62,70 @@ func (b *scriptBatcher) run(ctx context.Context, keys []string, args ...any) *re
 	}
 }
 
-// lead sends what is queued in one pipeline, then hands what queued up
-// meanwhile to a goroutine of its own, so that its caller returns as soon
-// as its own reply is in. A call alone in its pipeline runs with its
-// caller's ctx; a pipeline of several runs until batchTimeout, each caller
-// waiting only as long as its own ctx lets it.
+// lead sends what is queued, its caller's call among it. A call alone
+// runs on its caller's goroutine with its caller's ctx; several go in one
+// pipeline on a goroutine of their own, so that each caller waits only as
+// long as its own ctx lets it. Calls that queue up meanwhile go next.
 func (b *scriptBatcher) lead(ctx context.Context) {
+	batch := b.take()
+	if len(batch) == 1 {
+		b.exec(ctx, batch)
+		if b.more() {
+			go b.drain(context.WithoutCancel(ctx))
+		}
+		return
+	}
+	go func() {
+		ctx := context.WithoutCancel(ctx)
+		b.exec(ctx, batch)
+		if b.more() {
+			b.drain(ctx)
+		}
+	}()
+}
+
+// drain sends the queued calls, batch after batch, until none are left.
+func (b *scriptBatcher) drain(ctx context.Context) {
+	for range maxDrainRounds {
+		b.exec(ctx, b.take())
+		if !b.more() {
+			return
+		}
+	}
+	go b.drain(ctx) // each loop is bounded: the rest go on in another
+}
+
+// maxDrainRounds bounds one drain loop.
+const maxDrainRounds = 1 << 16
+
+// take empties the queue.
+func (b *scriptBatcher) take() []*scriptCall {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	batch := b.queue
 	b.queue = nil
-	b.mu.Unlock()
+	return batch
+}
+
+// more reports whether calls queued up, and releases the batcher if not.
+func (b *scriptBatcher) more() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.busy = len(b.queue) > 0
+	return b.busy
+}
+
+// exec runs batch, in one pipeline when there are several, and completes
+// its calls.
+func (b *scriptBatcher) exec(ctx context.Context, batch []*scriptCall) {
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
 	if len(batch) == 1 {
 		c := batch[0]
 		c.cmd = b.script.Run(ctx, b.client, c.keys, c.args...)
 		close(c.done)
-	} else {
-		b.exec(context.WithoutCancel(ctx), batch)
+		return
 	}
-	b.mu.Lock()
-	more := len(b.queue) > 0
-	b.busy = more
-	b.mu.Unlock()
-	if more {
-		go b.lead(context.WithoutCancel(ctx))
-	}
-}
-
-// exec runs batch in one pipeline and completes its calls.
-func (b *scriptBatcher) exec(ctx context.Context, batch []*scriptCall) {
-	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
-	defer cancel()
 	pipe := b.client.Pipeline()
 	for _, c := range batch {
 		c.cmd = b.script.EvalSha(ctx, pipe, c.keys, c.args...)

@@ -67,10 +67,10 @@ func appendsBatched(t *testing.T, c redis.UniversalClient) {
 	assert.Len(t, hist, rounds*callers+1)
 }
 
-// TestRedisAppendHonoursContext checks that a caller whose context ends
-// stops waiting for a Redis that does not answer (with a client that
-// respects deadlines, as the gateway's does), and that the store works
-// again once Redis answers.
+// TestRedisAppendHonoursContext checks that callers whose context ends
+// stop waiting for a Redis that does not answer (with a client that
+// respects deadlines, as the gateway's does), alone or batched, and that
+// the store works again once Redis answers.
 func TestRedisAppendHonoursContext(t *testing.T) {
 	srv := redistest.Start(t, "--enable-debug-command", "yes")
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr, ContextTimeoutEnabled: true})
@@ -81,15 +81,33 @@ func TestRedisAppendHonoursContext(t *testing.T) {
 	msg := func(id string) session.Message {
 		return session.Message{ConversationID: conv.ID, ClientID: id, Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: "hi"}
 	}
-	busy := make(chan error, 1)
-	go func() { busy <- c.Do(context.Background(), "DEBUG", "SLEEP", "1").Err() }()
-	require.Eventually(t, func() bool {
-		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-		defer cancel()
-		_, _, err := s.Append(ctx, msg("probe"))
-		return errors.Is(err, session.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
-	}, 900*time.Millisecond, time.Millisecond, "Redis is asleep: the caller's deadline ends the call")
-	require.NoError(t, <-busy)
+	for _, callers := range []int{1, 8} {
+		asleep := make(chan error, 1)
+		sleeper := redis.NewClient(&redis.Options{Addr: srv.Addr})
+		go func() { asleep <- sleeper.Do(context.Background(), "DEBUG", "SLEEP", "2").Err() }()
+		require.Eventually(t, func() bool { // Redis is asleep once a PING goes unanswered
+			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+			defer cancel()
+			return c.Ping(ctx).Err() != nil
+		}, 5*time.Second, 10*time.Millisecond)
+		var wg sync.WaitGroup
+		for i := range callers {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+				defer cancel()
+				_, _, err := s.Append(ctx, msg(fmt.Sprint(callers, "-", i)))
+				assert.True(t, errors.Is(err, session.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded), "%v", err)
+			})
+		}
+		wg.Wait()
+		select {
+		case err := <-asleep:
+			t.Fatalf("%d callers returned only once Redis woke (%v)", callers, err)
+		default:
+		}
+		require.NoError(t, <-asleep)
+		require.NoError(t, sleeper.Close())
+	}
 	stored, _, err := s.Append(t.Context(), msg("after"))
 	require.NoError(t, err)
 	hist, err := s.History(t.Context(), conv.ID, 0, 0)
