@@ -2,11 +2,13 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/gateway"
 	"github.com/parley-chat/parley/session"
@@ -65,4 +67,38 @@ func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
 	}
 	assert.Equal(t, []string{"crossing", "answer"}, textSeqs(t, after, hello.Seq))
 	assert.Equal(t, reads, store.histories.Load(), "the missing message came through the broker, not the history")
+}
+
+// TestFramesPastAGapOverflowToTheStore checks that when more frames are
+// held past a gap than a send queue, the missing message is read from the
+// store at once, and the agent still sees every message once, in order.
+func TestFramesPastAGapOverflowToTheStore(t *testing.T) {
+	store := &countingStore{Store: session.NewMemory()}
+	broker := &lateBroker{Broker: session.NewMemoryBroker()}
+	e := newEnvWith(t, store, broker, func(c *gateway.Config) { c.SendQueue = 16 })
+	alice := e.agent("s1", "alice")
+	cust := e.customer("s1", gateway.Frame{})
+	conv := cust.say("", "hello").Conv
+	alice.expect(gateway.TypeConversation, isConv(conv))
+	hello := alice.expectText("hello")
+
+	reads := store.histories.Load()
+	broker.delay.Store(int64(time.Minute)) // the customer's next message never comes through the broker
+	cust.say(conv, "lost in the broker")
+	want := []string{"lost in the broker"}
+	for i := range 20 { // sent without waiting for the acks, which are held
+		text := fmt.Sprint("answer ", i)
+		alice.send(gateway.Frame{Type: gateway.TypeMessage, ID: fmt.Sprint("overflow-", i), Conv: conv, Text: text})
+		want = append(want, text)
+		// One at a time, so that the send queue never fills.
+		require.Eventually(t, func() bool { return countText(t, store.Store, conv, text) == 1 }, wait, time.Millisecond)
+	}
+	var after []gateway.Frame
+	for _, f := range alice.until("answer 19") {
+		if f.Seq > hello.Seq {
+			after = append(after, f)
+		}
+	}
+	assert.Equal(t, want, textSeqs(t, after, hello.Seq))
+	assert.Greater(t, store.histories.Load(), reads, "the missing message came from the store")
 }

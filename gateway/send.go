@@ -165,37 +165,28 @@ func (c *conn) writeLive(o *outbound) error {
 }
 
 // hold keeps a live frame that is past a gap, in seq order, until the
-// frames it misses arrive or gapWait passes. Too many held frames are a
-// sign that the missing ones are not coming: then they are read at once.
+// frames it misses arrive or gapWait passes. More held frames than a send
+// queue are a sign that the missing ones are not coming: then they are
+// read at once.
 func (c *conn) hold(o outbound) error {
-	h := c.held[o.conv]
-	if len(h) >= c.srv.cfg.SendQueue {
-		if err := c.catchUp(o.conv, h[0].seq); err != nil {
-			return err
-		}
-		if err := c.release(o.conv); err != nil {
-			return err
-		}
-		if o.seq > c.lastSeq[o.conv]+1 {
-			if err := c.catchUp(o.conv, o.seq); err != nil {
-				return err
-			}
-		}
-		if err := c.writeLive(&o); err != nil {
-			return err
-		}
-		return c.release(o.conv)
-	}
 	if c.held == nil {
 		c.held = map[string][]outbound{}
 	}
+	h := c.held[o.conv]
 	if len(h) == 0 {
 		conv := o.conv
 		time.AfterFunc(gapWait, func() { c.enqueue(outbound{conv: conv, gap: true}) })
 	}
 	i, _ := slices.BinarySearchFunc(h, o.seq, func(e outbound, seq int64) int { return cmp.Compare(e.seq, seq+1) })
-	c.held[o.conv] = slices.Insert(h, i, o)
-	return nil
+	h = slices.Insert(h, i, o)
+	c.held[o.conv] = h
+	if len(h) <= c.srv.cfg.SendQueue {
+		return nil
+	}
+	if err := c.catchUp(o.conv, h[len(h)-1].seq); err != nil {
+		return err
+	}
+	return c.release(o.conv)
 }
 
 // release writes the held frames of conv that are no longer past a gap.
