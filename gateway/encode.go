@@ -66,12 +66,8 @@ func (e *messageEncoding) ack(id string, seq int64) []byte {
 // seq, the frame up to the message's seq, the rest.
 func (e *messageEncoding) publication(topic string, origin uint64) session.Publication {
 	head := appendEventHead(nil, evMessage, origin)
-	frame := string(appendConvSeq([]byte(` {"type":"message"`), e.conv, ""))
-	mid := `,"message":`
-	if e.pending {
-		mid = `,"pending":true` + mid
-	}
-	return session.Publication{Topic: topic, Parts: []string{string(head), frame, mid + string(e.before), string(e.after) + "}"}}
+	frame := appendMessageFrameHead([]byte{' '}, e.conv, "")
+	return session.Publication{Topic: topic, Parts: []string{string(head), string(frame), messageKey(e.pending) + string(e.before), string(e.after) + "}"}}
 }
 
 // size is about the length of the message frame.
@@ -96,18 +92,23 @@ func messageFrame(m *session.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := appendMessageFrameHead(nil, conv, strconv.FormatInt(m.Seq, 10), false)
+	b := appendMessageFrameHead(nil, conv, strconv.FormatInt(m.Seq, 10))
+	b = append(b, messageKey(false)...)
 	return append(append(b, body...), '}'), nil
 }
 
-// appendMessageFrameHead appends a message frame up to its message.
-func appendMessageFrameHead(b, conv []byte, seq string, pending bool) []byte {
-	b = append(b, `{"type":"message"`...)
-	b = appendConvSeq(b, conv, seq)
+// appendMessageFrameHead appends a message frame up to and including its
+// seq.
+func appendMessageFrameHead(b, conv []byte, seq string) []byte {
+	return appendConvSeq(append(b, `{"type":"message"`...), conv, seq)
+}
+
+// messageKey is what comes between a message frame's seq and its message.
+func messageKey(pending bool) string {
 	if pending {
-		b = append(b, `,"pending":true`...)
+		return `,"pending":true,"message":`
 	}
-	return append(b, `,"message":`...)
+	return `,"message":`
 }
 
 func appendConvSeq(b, conv []byte, seq string) []byte {
