@@ -34,7 +34,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the "+Subprotocol+" subprotocol is required", http.StatusBadRequest)
 		return
 	}
-	hj := &smallBuffers{ResponseWriter: w}
+	hj := &smallBuffers{ResponseWriter: w, writeTimeout: s.cfg.WriteTimeout}
 	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
 		InsecureSkipVerify: true, // the origin was checked above, against the site

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func TestCorkedConnWritesABatchAtOnce(t *testing.T) {
 		assert.Equal(t, len(p), n)
 	}
 	assert.Len(t, w.writes, 1, "nothing leaves while corked")
-	require.NoError(t, c.uncork(time.Second))
+	require.NoError(t, c.uncork())
 	_, err = c.Write([]byte("five"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"one", "twothreefour", "five"}, texts(w.writes))
@@ -50,7 +51,7 @@ func TestCorkedConnWritesABatchAtOnce(t *testing.T) {
 		_, err := c.Write(big)
 		require.NoError(t, err)
 	}
-	require.NoError(t, c.uncork(time.Second))
+	require.NoError(t, c.uncork())
 	require.Len(t, w.writes, 2)
 	assert.Len(t, w.writes[0], 2*len(big))
 	assert.Len(t, w.writes[1], len(big))
@@ -62,4 +63,36 @@ func texts(bs [][]byte) []string {
 		out[i] = string(b)
 	}
 	return out
+}
+
+func TestCorkedConnBoundsEachWrite(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	const timeout = 50 * time.Millisecond
+	c := &corkedConn{Conn: a, timeout: timeout}
+
+	// Nobody reads b: the write gives up within the timeout.
+	start := time.Now()
+	_, err := c.Write([]byte("stuck"))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	assert.Less(t, time.Since(start), 10*timeout)
+
+	// After the connection sat idle past its deadline, a write to a peer
+	// that reads goes through: the deadline moves forward.
+	time.Sleep(2 * timeout)
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 16)
+		n, _ := b.Read(buf)
+		got <- string(buf[:n])
+	}()
+	_, err = c.Write([]byte("hello"))
+	require.NoError(t, err)
+	select {
+	case s := <-got:
+		assert.Equal(t, "hello", s)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the peer got nothing")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Buffer sizes of an upgraded connection. net/http hands a hijacked
@@ -22,7 +23,9 @@ const (
 // connection whose writes can be corked (conn, once hijacked).
 type smallBuffers struct {
 	http.ResponseWriter
-	conn *corkedConn
+	// writeTimeout bounds each write on the connection.
+	writeTimeout time.Duration
+	conn         *corkedConn
 }
 
 // Hijack takes over the connection with small buffers.
@@ -46,6 +49,6 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	w.conn = &corkedConn{Conn: conn}
+	w.conn = &corkedConn{Conn: conn, timeout: w.writeTimeout}
 	return w.conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.conn, writeBufferSize)), nil
 }

@@ -98,7 +98,7 @@ func (c *conn) writeBatch(batch []outbound) error {
 	}
 	c.raw.cork()
 	err := c.writeItems(batch)
-	if uerr := c.raw.uncork(c.srv.cfg.WriteTimeout); err == nil {
+	if uerr := c.raw.uncork(); err == nil {
 		err = uerr
 	}
 	return err
@@ -244,9 +244,15 @@ func (c *conn) catchUp(conv string, upTo int64) error {
 }
 
 func (c *conn) writeRaw(data []byte) error {
+	c.srv.metrics.framesOut.Inc()
+	if c.raw != nil {
+		// The connection's write deadline bounds the write, and the
+		// reader closes it when c.ctx ends: no context with a timer is
+		// needed per frame.
+		return c.ws.Write(context.Background(), websocket.MessageText, data)
+	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.WriteTimeout)
 	defer cancel()
-	c.srv.metrics.framesOut.Inc()
 	return c.ws.Write(ctx, websocket.MessageText, data)
 }
 
