@@ -95,8 +95,12 @@ func (c *conn) run() {
 	if !ok {
 		return
 	}
+	// The connection closes when c.ctx ends, which also ends a blocked
+	// Read: one hook for the connection instead of one per frame read.
+	stop := context.AfterFunc(c.ctx, func() { c.ws.CloseNow() })
+	defer stop()
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.readError(err)
 			return
