@@ -2,10 +2,10 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 
+	"github.com/parley-chat/parley/internal/jsonstr"
 	"github.com/parley-chat/parley/session"
 )
 
@@ -30,14 +30,11 @@ func encodeMessage(m *session.Message, pending bool) (messageEncoding, error) {
 	if m.Seq != 0 {
 		return messageEncoding{}, errors.New("gateway: encoding a message whose seq is set")
 	}
-	body, err := json.Marshal(m)
+	body, err := m.AppendJSON(make([]byte, 0, messageSizeHint(m)))
 	if err != nil {
 		return messageEncoding{}, err
 	}
-	conv, err := json.Marshal(m.ConversationID)
-	if err != nil {
-		return messageEncoding{}, err
-	}
+	conv := jsonstr.Append(nil, m.ConversationID)
 	// A JSON string never holds an unescaped quote, so the first match is
 	// the key of the message's own seq.
 	i := bytes.Index(body, seqKey)
@@ -51,7 +48,7 @@ func encodeMessage(m *session.Message, pending bool) (messageEncoding, error) {
 // ack returns the ack of the message stored with seq, sent for the frame
 // with client ID id.
 func (e *messageEncoding) ack(id string, seq int64) []byte {
-	idJSON, _ := json.Marshal(id) // a string always encodes
+	idJSON := jsonstr.Append(nil, id)
 	s := strconv.FormatInt(seq, 10)
 	b := make([]byte, 0, e.size()+len(idJSON))
 	b = append(b, `{"type":"ack","id":`...)
@@ -65,9 +62,15 @@ func (e *messageEncoding) ack(id string, seq int64) []byte {
 // for none), as parts the seq joins: the event's head, the frame up to its
 // seq, the frame up to the message's seq, the rest.
 func (e *messageEncoding) publication(topic string, origin uint64) session.Publication {
-	head := appendEventHead(nil, evMessage, origin)
-	frame := appendMessageFrameHead([]byte{' '}, e.conv, "")
-	return session.Publication{Topic: topic, Parts: []string{string(head), string(frame), messageKey(e.pending) + string(e.before), string(e.after) + "}"}}
+	// One string holds the parts, which are slices of it.
+	b := appendEventHead(make([]byte, 0, e.size()+32), evMessage, origin)
+	cuts := [3]int{len(b)}
+	b = appendMessageFrameHead(append(b, ' '), e.conv, "")
+	cuts[1] = len(b)
+	b = append(append(b, messageKey(e.pending)...), e.before...)
+	cuts[2] = len(b)
+	all := string(append(append(b, e.after...), '}'))
+	return session.Publication{Topic: topic, Parts: []string{all[:cuts[0]], all[cuts[0]:cuts[1]], all[cuts[1]:cuts[2]], all[cuts[2]:]}}
 }
 
 // size is about the length of the message frame.
@@ -84,17 +87,24 @@ func (e *messageEncoding) appendFrameTail(b []byte, seq string) []byte {
 // send it: the same bytes as the envelope's encoding, without reflecting
 // over the envelope.
 func messageFrame(m *session.Message) ([]byte, error) {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	conv, err := json.Marshal(m.ConversationID)
-	if err != nil {
-		return nil, err
-	}
-	b := appendMessageFrameHead(nil, conv, strconv.FormatInt(m.Seq, 10))
+	conv := jsonstr.Append(nil, m.ConversationID)
+	b := appendMessageFrameHead(make([]byte, 0, 2*len(conv)+messageSizeHint(m)+48), conv, strconv.FormatInt(m.Seq, 10))
 	b = append(b, messageKey(false)...)
-	return append(append(b, body...), '}'), nil
+	b, err := m.AppendJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// messageSizeHint is about the length of m's JSON, so that it is encoded
+// into one allocation.
+func messageSizeHint(m *session.Message) int {
+	n := 224 + len(m.ConversationID) + len(m.ClientID) + len(m.SenderID) + len(m.SenderName) + len(m.Text)
+	for k, v := range m.Translations {
+		n += len(k) + len(v) + 8
+	}
+	return n
 }
 
 // appendMessageFrameHead appends a message frame up to and including its
