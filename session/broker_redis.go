@@ -415,9 +415,9 @@ func (b *RedisBroker) move(topic string, t *brokerTopic) {
 func (b *RedisBroker) deliver(topic, payload string) {
 	b.mu.Lock()
 	t, ok := b.topics[topic]
-	var fns []func([]byte)
+	var few [4]func([]byte) // a topic has a subscriber or two on a node
+	fns := few[:0]
 	if ok && t.active {
-		fns = make([]func([]byte), 0, len(t.subs))
 		for _, fn := range t.subs {
 			fns = append(fns, fn)
 		}
