@@ -26,7 +26,7 @@ func openQueued(t *testing.T, s *session.Redis, site, visitor string) session.Co
 func TestRedisRetentionStartsAtClose(t *testing.T) {
 	_, c := newRedisClient(t)
 	ctx := t.Context()
-	s := session.NewRedis(c, session.RedisConfig{Retention: time.Hour})
+	s := session.NewRedis(c, session.RedisConfig{Limits: session.Limits{Retention: time.Hour}})
 	conv := openQueued(t, s, "shop", "v")
 	_, _, err := s.Append(ctx, session.Message{ConversationID: conv.ID, Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: "hi"})
 	require.NoError(t, err)
@@ -55,7 +55,7 @@ func TestRedisRetentionStartsAtClose(t *testing.T) {
 func TestRedisIdempotencyKeyTTL(t *testing.T) {
 	_, c := newRedisClient(t)
 	ctx := t.Context()
-	s := session.NewRedis(c, session.RedisConfig{IdempotencyTTL: time.Minute})
+	s := session.NewRedis(c, session.RedisConfig{Limits: session.Limits{IdempotencyTTL: time.Minute}})
 	conv := openQueued(t, s, "shop", "v")
 	_, _, err := s.Append(ctx, session.Message{ConversationID: conv.ID, ClientID: "c-1", Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v:1", Text: "hi"})
 	require.NoError(t, err)
@@ -68,7 +68,7 @@ func TestRedisIdempotencyKeyTTL(t *testing.T) {
 func TestRedisHistoryTrimmed(t *testing.T) {
 	_, c := newRedisClient(t)
 	ctx := t.Context()
-	s := session.NewRedis(c, session.RedisConfig{MaxLen: 10})
+	s := session.NewRedis(c, session.RedisConfig{Limits: session.Limits{MaxLen: 10}})
 	conv := openQueued(t, s, "shop", "v")
 	const n = 400
 	for i := range n {

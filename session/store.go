@@ -28,6 +28,34 @@ var (
 	ErrUnavailable = errors.New("session: store unavailable")
 )
 
+// Limits bounds what a Store keeps, so that a deployment running for weeks
+// does not grow without end. The zero value is ready to use.
+type Limits struct {
+	// MaxLen is the approximate number of messages kept in a conversation's
+	// history; older ones are trimmed. Default 10000.
+	MaxLen int64
+	// Retention is how long a closed conversation, its history and its
+	// translations are kept after their last write. Open conversations do
+	// not expire. Default 30 days.
+	Retention time.Duration
+	// IdempotencyTTL is how long a client message ID is remembered to detect
+	// a resent message. Default 24 hours.
+	IdempotencyTTL time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxLen <= 0 {
+		l.MaxLen = 10000
+	}
+	if l.Retention <= 0 {
+		l.Retention = 30 * 24 * time.Hour
+	}
+	if l.IdempotencyTTL <= 0 {
+		l.IdempotencyTTL = 24 * time.Hour
+	}
+	return l
+}
+
 // Store holds conversations, histories, queues and presence. Every method is
 // safe for concurrent use, also from several gateway processes sharing one
 // backend, and every state change is atomic: of two agents accepting the same

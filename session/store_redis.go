@@ -18,16 +18,8 @@ type RedisConfig struct {
 	// Prefix starts every key the store writes. Default "parley". Braces
 	// are removed because they would change the keys' Cluster hash slot.
 	Prefix string
-	// MaxLen is the approximate number of messages kept in a conversation's
-	// history; older ones are trimmed. Default 10000.
-	MaxLen int64
-	// Retention is how long a closed conversation, its history and its
-	// translations are kept after their last write. Open conversations do
-	// not expire. Default 30 days.
-	Retention time.Duration
-	// IdempotencyTTL is how long a client message ID is remembered to detect
-	// a resent message. Default 24 hours.
-	IdempotencyTTL time.Duration
+	// Limits bound histories, closed conversations and client message IDs.
+	Limits
 	// PresenceExpiry is how long after its last heartbeat an agent that is
 	// not offline is still reported with its status; after that it is
 	// reported offline. Default 30 seconds.
@@ -38,15 +30,7 @@ func (c RedisConfig) withDefaults() RedisConfig {
 	if c.Prefix == "" {
 		c.Prefix = "parley"
 	}
-	if c.MaxLen <= 0 {
-		c.MaxLen = 10000
-	}
-	if c.Retention <= 0 {
-		c.Retention = 30 * 24 * time.Hour
-	}
-	if c.IdempotencyTTL <= 0 {
-		c.IdempotencyTTL = 24 * time.Hour
-	}
+	c.Limits = c.Limits.withDefaults()
 	if c.PresenceExpiry <= 0 {
 		c.PresenceExpiry = 30 * time.Second
 	}
