@@ -20,7 +20,7 @@ import (
 func TestChatTranslatedByApertium(t *testing.T) {
 	apy := translatetest.StartAPY(t) // skips without apertium-apy, fails under PARLEY_REQUIRE_INTEGRATION=1
 	tr, err := translate.New(translate.Config{Provider: "apertium", Apertium: translate.ApertiumConfig{URL: apy}},
-		session.NewMemory(), slog.New(slog.DiscardHandler), nil)
+		session.NewMemory(session.MemoryConfig{}), slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	expect := func(text, from, to string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -52,7 +52,7 @@ type envOption func(*gateway.Config)
 // newEnv starts the customer site and the gateway.
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, store: session.NewMemory(), broker: session.NewMemoryBroker()}
+	e := &env{t: t, store: session.NewMemory(session.MemoryConfig{}), broker: session.NewMemoryBroker()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	e.addr = ln.Addr().String()

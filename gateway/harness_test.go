@@ -68,7 +68,7 @@ func testSite(key string) gateway.Site {
 
 func newEnv(t testing.TB, tweak func(*gateway.Config)) *env {
 	t.Helper()
-	return newEnvWith(t, session.NewMemory(), session.NewMemoryBroker(), tweak)
+	return newEnvWith(t, session.NewMemory(session.MemoryConfig{}), session.NewMemoryBroker(), tweak)
 }
 
 func newEnvWith(t testing.TB, store session.Store, broker session.Broker, tweak func(*gateway.Config)) *env {

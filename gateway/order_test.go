@@ -45,7 +45,7 @@ func (b *lateBroker) Publish(ctx context.Context, topic string, payload []byte) 
 // that event instead of reading the history, and the agent sees both once,
 // in order.
 func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
-	store := &countingStore{Store: session.NewMemory()}
+	store := &countingStore{Store: session.NewMemory(session.MemoryConfig{})}
 	broker := &lateBroker{Broker: session.NewMemoryBroker()}
 	e := newEnvWith(t, store, broker, nil)
 	alice := e.agent("s1", "alice")
@@ -73,7 +73,7 @@ func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
 // held past a gap than a send queue, the missing message is read from the
 // store at once, and the agent still sees every message once, in order.
 func TestFramesPastAGapOverflowToTheStore(t *testing.T) {
-	store := &countingStore{Store: session.NewMemory()}
+	store := &countingStore{Store: session.NewMemory(session.MemoryConfig{})}
 	broker := &lateBroker{Broker: session.NewMemoryBroker()}
 	e := newEnvWith(t, store, broker, func(c *gateway.Config) { c.SendQueue = 16 })
 	alice := e.agent("s1", "alice")

@@ -36,7 +36,7 @@ func TestWebhooksReceiveTheLifecycle(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	store := session.NewMemory()
+	store := session.NewMemory(session.MemoryConfig{})
 	hooks := webhook.New(webhook.Config{
 		Sites: map[string][]webhook.Receiver{"s1": {{URL: receiver.URL, Secret: "hook-secret"}}},
 		Poll:  20 * time.Millisecond, BaseDelay: 10 * time.Millisecond,

@@ -13,14 +13,14 @@ import (
 )
 
 func TestMemoryOutboxContract(t *testing.T) {
-	storetest.RunOutbox(t, func(t *testing.T) session.Outbox { return session.NewMemory() })
+	storetest.RunOutbox(t, func(t *testing.T) session.Outbox { return session.NewMemory(session.MemoryConfig{}) })
 }
 
 // TestMemoryOutboxKeepsPending checks that trimming a site's list never drops
 // a delivery that still waits for an attempt.
 func TestMemoryOutboxKeepsPending(t *testing.T) {
 	ctx := t.Context()
-	m := session.NewMemory()
+	m := session.NewMemory(session.MemoryConfig{})
 	t0 := time.Now().Add(-time.Hour)
 	require.NoError(t, m.EnqueueDelivery(ctx, session.Delivery{ID: "first", SiteID: "s", CreatedAt: t0}))
 	for i := range 1000 {

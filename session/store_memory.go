@@ -12,10 +12,22 @@ import (
 // behind one lock. It is fast and needs no setup, but its state is lost when
 // the process exits and it cannot be shared, so move to the Redis Store when
 // conversations must survive a restart or several gateway nodes serve one
-// deployment. Closed conversations and their histories are kept for the
-// lifetime of the process.
+// deployment.
+//
+// Memory applies its Limits as the Redis store does: a history keeps the
+// newest MaxLen messages (up to an eighth more between trims), a client
+// message ID is forgotten IdempotencyTTL after it was stored, and a closed
+// conversation is gone, with its history, Retention after its last message
+// or event, so that a process running for weeks does not grow without end.
+// The calls that write do this work a little at a time; there is no
+// goroutine to stop.
 type Memory struct {
-	mu       sync.RWMutex
+	limits Limits
+	// epoch is when the store was made: memSent times count from it, on
+	// the monotonic clock.
+	epoch time.Time
+
+	mu       sync.RWMutex             // guards the fields below
 	convs    map[string]*memConv      // by conversation ID
 	visitors map[visitorKey]*memConv  // the open conversation of each visitor
 	sites    map[string]*memSite      // by site ID
@@ -24,6 +36,9 @@ type Memory struct {
 	// cacheSweepAt is the cache size at which CacheSet next drops expired
 	// entries, so that keys never read again do not pile up.
 	cacheSweepAt int
+	// closed lists closed conversations for expire, roughly in the order
+	// they expire.
+	closed []memExpiry
 	// outbox holds webhook deliveries (see outbox_memory.go).
 	outbox memOutbox
 }
@@ -32,9 +47,17 @@ var _ Store = (*Memory)(nil)
 
 // memConv is one conversation with its history and idempotency index.
 type memConv struct {
-	c    Conversation
-	msgs []Message           // msgs[i].Seq == i+1
-	sent map[clientKey]int64 // seq of each message stored with a ClientID
+	c Conversation
+	// msgs holds the newest messages, oldest first, with no gap:
+	// msgs[i].Seq == c.LastSeq-len(msgs)+1+i.
+	msgs []Message
+	// sent holds the seq of each message stored with a ClientID.
+	sent map[clientKey]memSent
+	// sentSweepAt is the size of sent at which append drops expired
+	// entries.
+	sentSweepAt int
+	// gone means the conversation expired and was dropped from the store.
+	gone bool
 }
 
 // memSite lists a site's conversations, queue and agents.
@@ -42,15 +65,31 @@ type memSite struct {
 	convs  []*memConv  // in creation order, oldest first
 	queue  []*memConv  // first in line first
 	agents []*memAgent // in order of first sight
+	gone   int         // dropped conversations still in convs
 }
 
 type visitorKey struct{ site, visitor string }
 
 type clientKey struct{ sender, client string }
 
+// MemoryConfig configures a Memory store. The zero value is ready to use.
+type MemoryConfig struct {
+	// Limits bound histories, closed conversations and client message IDs,
+	// as they do for the Redis store.
+	Limits
+}
+
+func (c MemoryConfig) withDefaults() MemoryConfig {
+	c.Limits = c.Limits.withDefaults()
+	return c
+}
+
 // NewMemory returns an empty in-memory Store.
-func NewMemory() *Memory {
+func NewMemory(cfg MemoryConfig) *Memory {
+	cfg = cfg.withDefaults()
 	return &Memory{
+		limits:       cfg.Limits,
+		epoch:        time.Now(),
 		convs:        make(map[string]*memConv),
 		visitors:     make(map[visitorKey]*memConv),
 		sites:        make(map[string]*memSite),
@@ -80,6 +119,7 @@ func (s *Memory) OpenConversation(ctx context.Context, c Conversation) (Conversa
 		return mc.c, false, nil
 	}
 	now := time.Now()
+	s.expire(now)
 	c.ID = NewID()
 	c.AgentID = ""
 	if c.State != StateBot {
@@ -96,7 +136,7 @@ func (s *Memory) OpenConversation(ctx context.Context, c Conversation) (Conversa
 	if c.State == StateQueued {
 		mc.c.QueuedAt = now
 		site.queue = append(site.queue, mc)
-		mc.event(now, EventQueued, "", "")
+		s.event(mc, now, EventQueued, "", "")
 	}
 	return mc.c, true, nil
 }
@@ -108,7 +148,7 @@ func (s *Memory) Conversation(ctx context.Context, id string) (Conversation, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	mc, ok := s.convs[id]
+	mc, ok := s.live(id)
 	if !ok {
 		return Conversation{}, fmt.Errorf("session: conversation %q: %w", id, ErrNotFound)
 	}
@@ -141,11 +181,16 @@ func (s *Memory) Conversations(ctx context.Context, siteID string, f Filter, lim
 		return []Conversation{}, nil
 	}
 	out := []Conversation{}
+	now := time.Now()
 	for i := len(site.convs) - 1; i >= 0; i-- {
 		if limit > 0 && len(out) >= limit {
 			break
 		}
-		c := site.convs[i].c
+		mc := site.convs[i]
+		if mc.gone || s.expired(mc, now) {
+			continue
+		}
+		c := mc.c
 		if (f.State == "" || c.State == f.State) && (f.AgentID == "" || c.AgentID == f.AgentID) {
 			out = append(out, c)
 		}
@@ -160,13 +205,20 @@ func (s *Memory) Append(ctx context.Context, m Message) (Message, bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[m.ConversationID]
+	mc, ok := s.live(m.ConversationID)
 	if !ok {
 		return Message{}, false, fmt.Errorf("session: append to conversation %q: %w", m.ConversationID, ErrNotFound)
 	}
+	now := time.Now()
 	if m.ClientID != "" {
-		if seq, ok := mc.sent[clientKey{m.SenderID, m.ClientID}]; ok {
-			return cloneMessage(mc.msgs[seq-1]), true, nil
+		if seq, ok := s.sentSeq(mc, clientKey{m.SenderID, m.ClientID}, now); ok {
+			if stored, ok := mc.message(seq); ok {
+				return cloneMessage(*stored), true, nil
+			}
+			// The original was trimmed from the history, as on Redis:
+			// report what is known.
+			m.Seq = seq
+			return m, true, nil
 		}
 	}
 	if m.Kind != KindEvent && mc.c.State == StateClosed {
@@ -176,8 +228,8 @@ func (s *Memory) Append(ctx context.Context, m Message) (Message, bool, error) {
 		return Message{}, false, fmt.Errorf("session: %s %q appends to conversation %q: %w", m.Role, m.SenderID, m.ConversationID, ErrForbidden)
 	}
 	m.Translations = maps.Clone(m.Translations)
-	stored := mc.append(time.Now(), m)
-	return cloneMessage(stored), false, nil
+	s.append(mc, now, &m)
+	return cloneMessage(m), false, nil
 }
 
 // History implements Store.
@@ -187,15 +239,16 @@ func (s *Memory) History(ctx context.Context, conversationID string, afterSeq in
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	mc, ok := s.convs[conversationID]
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return nil, fmt.Errorf("session: history of conversation %q: %w", conversationID, ErrNotFound)
 	}
-	afterSeq = max(afterSeq, 0)
-	if afterSeq >= int64(len(mc.msgs)) {
+	before := mc.c.LastSeq - int64(len(mc.msgs)) // the seq before the oldest kept
+	afterSeq = max(afterSeq, before)
+	if afterSeq >= mc.c.LastSeq {
 		return []Message{}, nil
 	}
-	msgs := mc.msgs[afterSeq:]
+	msgs := mc.msgs[afterSeq-before:]
 	if limit > 0 && limit < len(msgs) {
 		msgs = msgs[:limit]
 	}
@@ -213,14 +266,14 @@ func (s *Memory) SetTranslation(ctx context.Context, conversationID string, seq 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[conversationID]
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return fmt.Errorf("session: translate in conversation %q: %w", conversationID, ErrNotFound)
 	}
-	if seq < 1 || seq > int64(len(mc.msgs)) {
+	m, ok := mc.message(seq)
+	if !ok {
 		return fmt.Errorf("session: translate message %d of conversation %q: %w", seq, conversationID, ErrNotFound)
 	}
-	m := &mc.msgs[seq-1]
 	if m.Translations == nil {
 		m.Translations = make(map[string]string, 1)
 	}
@@ -241,26 +294,27 @@ func (s *Memory) site(id string) *memSite {
 	return site
 }
 
-// append stores m as the conversation's next message and returns it; the
-// returned message shares its Translations map with the stored one.
-func (mc *memConv) append(now time.Time, m Message) Message {
-	m.Seq = int64(len(mc.msgs)) + 1
+// append fills in m's Seq and At and stores it as the conversation's next
+// message; m keeps sharing its Translations map with the stored one. The
+// caller holds s.mu.
+func (s *Memory) append(mc *memConv, now time.Time, m *Message) {
+	m.Seq = mc.c.LastSeq + 1
 	m.At = now
-	mc.msgs = append(mc.msgs, m)
+	mc.msgs = append(mc.msgs, *m)
+	if int64(len(mc.msgs))-s.limits.MaxLen > histSlack(s.limits.MaxLen) {
+		s.trim(mc)
+	}
 	if m.ClientID != "" {
-		if mc.sent == nil {
-			mc.sent = make(map[clientKey]int64)
-		}
-		mc.sent[clientKey{m.SenderID, m.ClientID}] = m.Seq
+		s.remember(mc, clientKey{m.SenderID, m.ClientID}, m.Seq, now)
 	}
 	mc.c.LastSeq = m.Seq
 	mc.c.UpdatedAt = now
-	return m
 }
 
-// event appends a lifecycle event recorded by the store itself.
-func (mc *memConv) event(now time.Time, event, senderID, text string) {
-	mc.append(now, Message{
+// event appends a lifecycle event recorded by the store itself. The caller
+// holds s.mu.
+func (s *Memory) event(mc *memConv, now time.Time, event, senderID, text string) {
+	s.append(mc, now, &Message{
 		ConversationID: mc.c.ID,
 		Kind:           KindEvent,
 		Event:          event,

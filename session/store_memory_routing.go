@@ -35,7 +35,7 @@ func (s *Memory) Assign(ctx context.Context, conversationID, agentID string, max
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[conversationID]
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return Conversation{}, fmt.Errorf("session: assign conversation %q: %w", conversationID, ErrNotFound)
 	}
@@ -52,7 +52,7 @@ func (s *Memory) Assign(ctx context.Context, conversationID, agentID string, max
 	mc.c.AgentID = agentID
 	mc.c.BotID = ""
 	ag.take(now)
-	mc.event(now, EventAssigned, agentID, "")
+	s.event(mc, now, EventAssigned, agentID, "")
 	return mc.c, nil
 }
 
@@ -63,7 +63,7 @@ func (s *Memory) Transfer(ctx context.Context, conversationID, fromAgentID, toAg
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[conversationID]
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return Conversation{}, fmt.Errorf("session: transfer conversation %q: %w", conversationID, ErrNotFound)
 	}
@@ -81,7 +81,7 @@ func (s *Memory) Transfer(ctx context.Context, conversationID, fromAgentID, toAg
 	s.agent(mc.c.SiteID, fromAgentID).release()
 	to.take(now)
 	mc.c.AgentID = toAgentID
-	mc.event(now, EventTransferred, toAgentID, fromAgentID)
+	s.event(mc, now, EventTransferred, toAgentID, fromAgentID)
 	return mc.c, nil
 }
 
@@ -92,7 +92,7 @@ func (s *Memory) Requeue(ctx context.Context, conversationID string, front bool,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[conversationID]
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return Conversation{}, fmt.Errorf("session: requeue conversation %q: %w", conversationID, ErrNotFound)
 	}
@@ -110,7 +110,7 @@ func (s *Memory) Requeue(ctx context.Context, conversationID string, front bool,
 	} else {
 		site.queue = append(site.queue, mc)
 	}
-	mc.event(now, EventRequeued, "", reason)
+	s.event(mc, now, EventRequeued, "", reason)
 	return mc.c, nil
 }
 
@@ -121,7 +121,9 @@ func (s *Memory) Close(ctx context.Context, conversationID, by string) (Conversa
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mc, ok := s.convs[conversationID]
+	now := time.Now()
+	s.expire(now)
+	mc, ok := s.live(conversationID)
 	if !ok {
 		return Conversation{}, fmt.Errorf("session: close conversation %q: %w", conversationID, ErrNotFound)
 	}
@@ -136,7 +138,8 @@ func (s *Memory) Close(ctx context.Context, conversationID, by string) (Conversa
 	}
 	mc.c.State = StateClosed
 	mc.c.BotID = ""
-	mc.event(time.Now(), EventClosed, by, "")
+	s.event(mc, now, EventClosed, by, "")
+	s.closed = append(s.closed, memExpiry{mc, now.Add(s.limits.Retention)})
 	return mc.c, nil
 }
 

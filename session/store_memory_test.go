@@ -15,17 +15,17 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) session.Store { return session.NewMemory() })
+	storetest.Run(t, func(t *testing.T) session.Store { return session.NewMemory(session.MemoryConfig{}) })
 }
 
 func TestMemoryStoreShared(t *testing.T) {
-	shared := session.NewMemory()
+	shared := session.NewMemory(session.MemoryConfig{})
 	storetest.Run(t, func(t *testing.T) session.Store { return shared })
 }
 
 func TestMemoryOpenState(t *testing.T) {
 	ctx := t.Context()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 
 	c, created, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: "v"})
 	require.NoError(t, err)
@@ -41,7 +41,7 @@ func TestMemoryOpenState(t *testing.T) {
 }
 
 func TestMemoryCancelledContext(t *testing.T) {
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	c, _, err := s.OpenConversation(t.Context(), session.Conversation{SiteID: "s", VisitorID: "v"})
 	require.NoError(t, err)
 
@@ -61,7 +61,7 @@ func TestMemoryCancelledContext(t *testing.T) {
 
 func TestMemoryEventAfterClose(t *testing.T) {
 	ctx := t.Context()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	c, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: "v"})
 	require.NoError(t, err)
 	_, err = s.Close(ctx, c.ID, "v")
@@ -73,7 +73,7 @@ func TestMemoryEventAfterClose(t *testing.T) {
 
 func TestMemoryResendAfterClose(t *testing.T) {
 	ctx := t.Context()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	c, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: "v"})
 	require.NoError(t, err)
 	m := session.Message{ConversationID: c.ID, ClientID: "c1", SenderID: "v", Kind: session.KindText, Text: "bye"}
@@ -89,7 +89,7 @@ func TestMemoryResendAfterClose(t *testing.T) {
 
 func TestMemoryAgentsSorted(t *testing.T) {
 	ctx := t.Context()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	for _, id := range []string{"c", "a", "b"} {
 		require.NoError(t, s.SetAgent(ctx, session.Agent{ID: id, SiteID: "s", Status: session.StatusOnline}))
 	}
@@ -118,7 +118,7 @@ func TestMemoryAgentsSorted(t *testing.T) {
 
 func TestMemoryCacheManyKeys(t *testing.T) {
 	ctx := t.Context()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	for i := range 5000 {
 		require.NoError(t, s.CacheSet(ctx, fmt.Sprint("short", i), "v", time.Nanosecond))
 	}
@@ -136,11 +136,11 @@ func TestMemoryCacheManyKeys(t *testing.T) {
 // one conversation before they open the next, as a long chat would.
 const benchConversationLen = 500
 
-// benchAppend appends messages made by next, opening a new conversation
-// every benchConversationLen messages.
-func benchAppend(b *testing.B, next func(i int, m *session.Message)) {
+// benchAppend appends messages made by next to a store made with cfg,
+// opening a new conversation every benchConversationLen messages.
+func benchAppend(b *testing.B, cfg session.MemoryConfig, next func(i int, m *session.Message)) {
 	ctx := context.Background()
-	s := session.NewMemory()
+	s := session.NewMemory(cfg)
 	var m session.Message
 	b.ReportAllocs()
 	i := 0
@@ -161,16 +161,23 @@ func benchAppend(b *testing.B, next func(i int, m *session.Message)) {
 }
 
 func BenchmarkMemoryAppend(b *testing.B) {
-	benchAppend(b, func(i int, m *session.Message) { m.ClientID = strconv.Itoa(i) })
+	benchAppend(b, session.MemoryConfig{}, func(i int, m *session.Message) { m.ClientID = strconv.Itoa(i) })
 }
 
 func BenchmarkMemoryAppendNoClientID(b *testing.B) {
-	benchAppend(b, func(int, *session.Message) {})
+	benchAppend(b, session.MemoryConfig{}, func(int, *session.Message) {})
+}
+
+// BenchmarkMemoryAppendTrimmed appends to histories longer than MaxLen, so
+// that most appends pay their share of a trim.
+func BenchmarkMemoryAppendTrimmed(b *testing.B) {
+	cfg := session.MemoryConfig{Limits: session.Limits{MaxLen: benchConversationLen / 5}}
+	benchAppend(b, cfg, func(i int, m *session.Message) { m.ClientID = strconv.Itoa(i) })
 }
 
 func BenchmarkMemoryAppendParallel(b *testing.B) {
 	ctx := context.Background()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		c, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: session.NewID(), State: session.StateBot})
@@ -190,7 +197,7 @@ func BenchmarkMemoryAppendParallel(b *testing.B) {
 
 func BenchmarkMemoryAssign(b *testing.B) {
 	ctx := context.Background()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	require.NoError(b, s.SetAgent(ctx, session.Agent{ID: "a", SiteID: "s", Status: session.StatusOnline}))
 	// Keep some conversations waiting, as a busy site would.
 	for i := range 20 {
@@ -219,7 +226,7 @@ func BenchmarkMemoryAssign(b *testing.B) {
 
 func BenchmarkMemoryHistory(b *testing.B) {
 	ctx := context.Background()
-	s := session.NewMemory()
+	s := session.NewMemory(session.MemoryConfig{})
 	c, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "s", VisitorID: "v", State: session.StateBot})
 	require.NoError(b, err)
 	for i := range 200 {

@@ -48,7 +48,7 @@ func BenchmarkTranslateCacheHit(b *testing.B) {
 	tr, err := New(Config{
 		Provider: ProviderGoogle,
 		Google:   GoogleConfig{APIKey: "k", Endpoint: fake.URL + "/language/translate/"},
-	}, session.NewMemory(), nil, nil)
+	}, session.NewMemory(session.MemoryConfig{}), nil, nil)
 	require.NoError(b, err)
 	ctx := context.Background()
 	const text = "hello, my order #A-12345 is late, see https://example.com/o/12345 👍"

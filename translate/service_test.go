@@ -37,7 +37,7 @@ func newPipeline(t *testing.T, mod func(*Config)) *pipeline {
 	p := &pipeline{
 		google: translatetest.NewGoogle(t, "gkey"),
 		deepl:  translatetest.NewDeepL(t, "dkey"),
-		cache:  &countingCache{Cache: session.NewMemory()},
+		cache:  &countingCache{Cache: session.NewMemory(session.MemoryConfig{})},
 		reg:    prometheus.NewRegistry(),
 	}
 	cfg := Config{

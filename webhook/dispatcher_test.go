@@ -275,7 +275,7 @@ func TestTwoDispatchersDeliverOnce(t *testing.T) {
 
 func TestEmitRouting(t *testing.T) {
 	ctx := t.Context()
-	m := session.NewMemory()
+	m := session.NewMemory(session.MemoryConfig{})
 	d := webhook.New(webhook.Config{Sites: map[string][]webhook.Receiver{
 		"site1": {
 			{URL: "http://127.0.0.1:1/all", Secret: "a"},
@@ -310,7 +310,7 @@ func TestEmitRouting(t *testing.T) {
 }
 
 func TestReceiverRemovedGivesUp(t *testing.T) {
-	m := session.NewMemory()
+	m := session.NewMemory(session.MemoryConfig{})
 	rcv := newReceiver(t, "k", nil)
 	old := webhook.New(webhook.Config{Sites: map[string][]webhook.Receiver{
 		"site1": {{URL: rcv.srv.URL, Secret: "k"}},
@@ -329,7 +329,7 @@ func TestReceiverRemovedGivesUp(t *testing.T) {
 }
 
 func TestRedirectIsFailure(t *testing.T) {
-	m := session.NewMemory()
+	m := session.NewMemory(session.MemoryConfig{})
 	target := newReceiver(t, "k", nil)
 	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL, http.StatusFound))
 	t.Cleanup(redirect.Close)

@@ -34,7 +34,7 @@ type backend struct {
 // server per subtest).
 func backends() []backend {
 	mem := backend{name: "memory", open: func(t *testing.T) func() session.Outbox {
-		m := session.NewMemory()
+		m := session.NewMemory(session.MemoryConfig{})
 		return func() session.Outbox { return m }
 	}}
 	rds := backend{name: "redis", open: func(t *testing.T) func() session.Outbox {

@@ -66,7 +66,7 @@ func startGatewayTB(t testing.TB, agents int) string {
 		RatePerSecond: fc.RatePerSecond,
 		RateBurst:     fc.RateBurst,
 		Logger:        logger,
-	}, session.NewMemory(), session.NewMemoryBroker())
+	}, session.NewMemory(session.MemoryConfig{}), session.NewMemoryBroker())
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {

@@ -42,7 +42,7 @@ func newShop(t *testing.T) *shop {
 		TokenKey: "test-token-key-0123456789abcdef",
 		Logger:   log,
 	}
-	store := session.NewMemory()
+	store := session.NewMemory(session.MemoryConfig{})
 	gw, err := gateway.New(cfg, store, session.NewMemoryBroker())
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)

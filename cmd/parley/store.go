@@ -16,7 +16,7 @@ import (
 // host:port for Cluster), and a function that releases them.
 func openStore(ctx context.Context, redisURL string, logger *slog.Logger) (session.Store, session.Broker, func(), error) {
 	if redisURL == "" {
-		return session.NewMemory(), session.NewMemoryBroker(), func() {}, nil
+		return session.NewMemory(session.MemoryConfig{}), session.NewMemoryBroker(), func() {}, nil
 	}
 	opts, err := redis.ParseURL(redisURL)
 	var client redis.UniversalClient
