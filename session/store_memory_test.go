@@ -18,6 +18,12 @@ func TestMemoryStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) session.Store { return session.NewMemory(session.MemoryConfig{}) })
 }
 
+func TestMemoryStoreLimits(t *testing.T) {
+	storetest.RunLimits(t, func(t *testing.T, l session.Limits) session.Store {
+		return session.NewMemory(session.MemoryConfig{Limits: l})
+	})
+}
+
 func TestMemoryStoreShared(t *testing.T) {
 	shared := session.NewMemory(session.MemoryConfig{})
 	storetest.Run(t, func(t *testing.T) session.Store { return shared })

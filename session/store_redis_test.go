@@ -43,9 +43,15 @@ func newClusterClient(t *testing.T) *redis.ClusterClient {
 func TestRedisStoreContract(t *testing.T) {
 	_, c := newRedisClient(t)
 	storetest.Run(t, func(t *testing.T) session.Store { return session.NewRedis(c, session.RedisConfig{}) })
+	storetest.RunLimits(t, func(t *testing.T, l session.Limits) session.Store {
+		return session.NewRedis(c, session.RedisConfig{Limits: l})
+	})
 }
 
 func TestRedisStoreClusterContract(t *testing.T) {
 	c := newClusterClient(t)
 	storetest.Run(t, func(t *testing.T) session.Store { return session.NewRedis(c, session.RedisConfig{}) })
+	storetest.RunLimits(t, func(t *testing.T, l session.Limits) session.Store {
+		return session.NewRedis(c, session.RedisConfig{Limits: l})
+	})
 }
