@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/session"
 )
 
 // fileConfig is the JSON configuration file (docs/configuration.md). Every
@@ -26,6 +27,9 @@ type fileConfig struct {
 	SendQueue         int              `json:"send_queue"`
 	AgentGrace        gateway.Duration `json:"agent_grace"`
 	TranslationBudget gateway.Duration `json:"translation_budget"`
+	HistoryMaxLen     int64            `json:"history_max_len"`
+	Retention         gateway.Duration `json:"retention"`
+	IdempotencyTTL    gateway.Duration `json:"idempotency_ttl"`
 	LogLevel          string           `json:"log_level"`
 	Sites             []gateway.Site   `json:"sites"`
 }
@@ -72,6 +76,9 @@ func applyEnv(c *fileConfig, getenv func(string) string) error {
 	num("PARLEY_AGENT_GRACE", func(v string) error { return setDuration(&c.AgentGrace, v) })
 	num("PARLEY_TOKEN_TTL", func(v string) error { return setDuration(&c.TokenTTL, v) })
 	num("PARLEY_TRANSLATION_BUDGET", func(v string) error { return setDuration(&c.TranslationBudget, v) })
+	num("PARLEY_HISTORY_MAX_LEN", func(v string) (err error) { c.HistoryMaxLen, err = strconv.ParseInt(v, 10, 64); return })
+	num("PARLEY_RETENTION", func(v string) error { return setDuration(&c.Retention, v) })
+	num("PARLEY_IDEMPOTENCY_TTL", func(v string) error { return setDuration(&c.IdempotencyTTL, v) })
 	return errors.Join(errs...)
 }
 
@@ -102,6 +109,16 @@ func demoSite(addr string) gateway.Site {
 		// to the queue.
 		FirstResponder: "faqbot",
 		Glossary:       []string{"Parley"},
+	}
+}
+
+// limits is what the store keeps, from the configuration; zero fields take
+// the store's defaults.
+func (c *fileConfig) limits() session.Limits {
+	return session.Limits{
+		MaxLen:         c.HistoryMaxLen,
+		Retention:      time.Duration(c.Retention),
+		IdempotencyTTL: time.Duration(c.IdempotencyTTL),
 	}
 }
 

@@ -67,7 +67,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func serve(ctx context.Context, fc *fileConfig, getenv func(string) string, logger *slog.Logger, stdout io.Writer, demo bool) error {
-	store, broker, closeStore, err := openStore(ctx, fc.RedisURL, logger)
+	store, broker, closeStore, err := openStore(ctx, fc.RedisURL, fc.limits(), logger)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/parley-chat/parley/session"
 )
 
 func TestServeStartsOnDefaultsAndShutsDown(t *testing.T) {
@@ -83,6 +87,37 @@ func TestConfigFileEnvAndFlags(t *testing.T) {
 	}))
 	code := run(context.Background(), []string{"serve", "--config", filepath.Join(dir, "missing.json")}, func(string) string { return "" }, io.Discard, io.Discard)
 	assert.Equal(t, 2, code)
+}
+
+func TestStoreLimitsFromConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"history_max_len": 20, "retention": "72h"}`), 0o600))
+	var fc fileConfig
+	require.NoError(t, loadFile(path, &fc))
+	require.NoError(t, applyEnv(&fc, func(k string) string {
+		return map[string]string{"PARLEY_IDEMPOTENCY_TTL": "1h", "PARLEY_RETENTION": "96h"}[k]
+	}))
+	assert.Equal(t, session.Limits{MaxLen: 20, Retention: 96 * time.Hour, IdempotencyTTL: time.Hour}, fc.limits())
+	require.Error(t, applyEnv(&fileConfig{}, func(k string) string {
+		return map[string]string{"PARLEY_HISTORY_MAX_LEN": "many"}[k]
+	}))
+
+	// The store keeps to them: a long conversation's oldest messages go.
+	ctx := t.Context()
+	store, _, release, err := openStore(ctx, "", fc.limits(), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer release()
+	conv, _, err := store.OpenConversation(ctx, session.Conversation{SiteID: "shop", VisitorID: "v"})
+	require.NoError(t, err)
+	for i := range 200 {
+		_, _, err := store.Append(ctx, session.Message{ConversationID: conv.ID, Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: fmt.Sprint(i)})
+		require.NoError(t, err)
+	}
+	msgs, err := store.History(ctx, conv.ID, 0, 1000)
+	require.NoError(t, err)
+	require.NotEmpty(t, msgs)
+	assert.Less(t, len(msgs), 100, "history trimmed to about history_max_len")
+	assert.Equal(t, "199", msgs[len(msgs)-1].Text, "the newest message is kept")
 }
 
 func TestHashSecret(t *testing.T) {

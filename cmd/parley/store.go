@@ -13,10 +13,11 @@ import (
 
 // openStore returns the in-memory store and broker, or Redis ones when
 // redisURL is set (redis://, rediss://, or a comma-separated list of
-// host:port for Cluster), and a function that releases them.
-func openStore(ctx context.Context, redisURL string, logger *slog.Logger) (session.Store, session.Broker, func(), error) {
+// host:port for Cluster), keeping within limits, and a function that
+// releases them.
+func openStore(ctx context.Context, redisURL string, limits session.Limits, logger *slog.Logger) (session.Store, session.Broker, func(), error) {
 	if redisURL == "" {
-		return session.NewMemory(session.MemoryConfig{}), session.NewMemoryBroker(), func() {}, nil
+		return session.NewMemory(session.MemoryConfig{Limits: limits}), session.NewMemoryBroker(), func() {}, nil
 	}
 	opts, err := redis.ParseURL(redisURL)
 	var client redis.UniversalClient
@@ -41,5 +42,5 @@ func openStore(ctx context.Context, redisURL string, logger *slog.Logger) (sessi
 		broker.Close()
 		client.Close()
 	}
-	return session.NewRedis(client, session.RedisConfig{}), broker, release, nil
+	return session.NewRedis(client, session.RedisConfig{Limits: limits}), broker, release, nil
 }
