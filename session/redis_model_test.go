@@ -52,6 +52,36 @@ func TestRedisRetentionStartsAtClose(t *testing.T) {
 	assert.Equal(t, time.Duration(-2), ttl)
 }
 
+func TestRedisWritesAfterCloseKeepKeysTogether(t *testing.T) {
+	_, c := newRedisClient(t)
+	ctx := t.Context()
+	s := session.NewRedis(c, session.RedisConfig{Limits: session.Limits{Retention: time.Hour}})
+	conv := openQueued(t, s, "shop", "v")
+	_, err := s.Close(ctx, conv.ID, "v")
+	require.NoError(t, err)
+	conv1 := "parley:{s:shop}:c:" + conv.ID
+	index := "parley:conv-site:{" + conv.ID + "}"
+	tr := conv1 + ":tr"
+
+	// As if the close were long ago: every key has a minute left.
+	for _, k := range []string{conv1, conv1 + ":hist", index} {
+		require.True(t, c.PExpire(ctx, k, time.Minute).Val(), k)
+	}
+	// A translation recorded now expires with the conversation.
+	require.NoError(t, s.SetTranslation(ctx, conv.ID, 1, "es", "en cola"))
+	ttl := c.PTTL(ctx, tr).Val()
+	assert.True(t, ttl > 0 && ttl <= time.Minute, "translations expire with the conversation, got %v", ttl)
+
+	// An event renews the whole conversation, its index too, so that it
+	// can still be found by its ID for as long as it is kept.
+	_, _, err = s.Append(ctx, session.Message{ConversationID: conv.ID, Kind: session.KindEvent, Event: session.EventClosed, Role: session.RoleSystem})
+	require.NoError(t, err)
+	for _, k := range []string{conv1, conv1 + ":hist", tr, index} {
+		ttl := c.PTTL(ctx, k).Val()
+		assert.True(t, ttl > 59*time.Minute && ttl <= time.Hour, "%s renewed to the retention, got %v", k, ttl)
+	}
+}
+
 func TestRedisIdempotencyKeyTTL(t *testing.T) {
 	_, c := newRedisClient(t)
 	ctx := t.Context()

@@ -130,7 +130,7 @@ if ARGV[15] ~= '' then
   end
   redis.call('PUBLISH', ARGV[15], table.concat(p))
 end
-return {'ok', seq}
+return {'ok', seq, st}
 `)
 
 // scriptTranslate records one translation of a stored message and drops the
@@ -164,7 +164,11 @@ if redis.call('HLEN', KEYS[3]) > 2 * maxlen + 128 then
     end
   end
 end
-if st == 'closed' then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
+if st == 'closed' then
+  -- A translation does not renew a closed conversation: it expires with it.
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+end
 return {'ok'}
 `)
 

@@ -357,6 +357,13 @@ func (r *Redis) appendMessage(ctx context.Context, m Message, at time.Time, pub 
 		return m, true, nil
 	}
 	m.Seq, m.At = seq, at
+	if len(arr) >= 3 && replyString(arr[2]) == string(StateClosed) {
+		// The script renewed the closed conversation's retention; its index
+		// lives in another slot and is renewed here, as Close sets it. If
+		// this fails the index may expire first, and the conversation with
+		// it as far as lookups by ID go.
+		r.client.PExpire(ctx, r.keys.index(id), r.cfg.Retention)
+	}
 	if len(m.Translations) == 0 {
 		m.Translations = nil
 	}
