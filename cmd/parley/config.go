@@ -13,7 +13,7 @@ import (
 	"github.com/parley-chat/parley/session"
 )
 
-// fileConfig is the JSON configuration file (docs/configuration.md). Every
+// fileConfig is the JSON configuration file (README, "Configuration"). Every
 // field may be left out; environment variables override it and flags
 // override both.
 type fileConfig struct {
