@@ -39,20 +39,28 @@ func (b *lateBroker) Publish(ctx context.Context, topic string, payload []byte) 
 	return b.Broker.Publish(ctx, topic, payload)
 }
 
+// crossingChat starts a gateway, configured by cfg, whose broker can be
+// slowed down, and a chat between a customer and agent alice in which both
+// have seen the customer's first message, hello.
+func crossingChat(t *testing.T, cfg func(*gateway.Config)) (*countingStore, *lateBroker, *client, *client, string, gateway.Frame) {
+	t.Helper()
+	store := &countingStore{Store: session.NewMemory(session.MemoryConfig{})}
+	broker := &lateBroker{Broker: session.NewMemoryBroker()}
+	e := newEnvWith(t, store, broker, cfg)
+	alice := e.agent("s1", "alice")
+	cust := e.customer("s1", gateway.Frame{})
+	conv := cust.say("", "hello").Conv
+	alice.expect(gateway.TypeConversation, isConv(conv))
+	return store, broker, alice, cust, conv, alice.expectText("hello")
+}
+
 // TestCrossingMessagesWaitForTheBroker checks the two directions of a
 // conversation crossing: the agent's message is stored after the
 // customer's, whose event is still on its way. The agent's ack waits for
 // that event instead of reading the history, and the agent sees both once,
 // in order.
 func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
-	store := &countingStore{Store: session.NewMemory(session.MemoryConfig{})}
-	broker := &lateBroker{Broker: session.NewMemoryBroker()}
-	e := newEnvWith(t, store, broker, nil)
-	alice := e.agent("s1", "alice")
-	cust := e.customer("s1", gateway.Frame{})
-	conv := cust.say("", "hello").Conv
-	alice.expect(gateway.TypeConversation, isConv(conv))
-	hello := alice.expectText("hello")
+	store, broker, alice, cust, conv, hello := crossingChat(t, nil)
 
 	reads := store.histories.Load()
 	broker.delay.Store(int64(30 * time.Millisecond))
@@ -73,14 +81,7 @@ func TestCrossingMessagesWaitForTheBroker(t *testing.T) {
 // held past a gap than a send queue, the missing message is read from the
 // store at once, and the agent still sees every message once, in order.
 func TestFramesPastAGapOverflowToTheStore(t *testing.T) {
-	store := &countingStore{Store: session.NewMemory(session.MemoryConfig{})}
-	broker := &lateBroker{Broker: session.NewMemoryBroker()}
-	e := newEnvWith(t, store, broker, func(c *gateway.Config) { c.SendQueue = 16 })
-	alice := e.agent("s1", "alice")
-	cust := e.customer("s1", gateway.Frame{})
-	conv := cust.say("", "hello").Conv
-	alice.expect(gateway.TypeConversation, isConv(conv))
-	hello := alice.expectText("hello")
+	store, broker, alice, cust, conv, hello := crossingChat(t, func(c *gateway.Config) { c.SendQueue = 16 })
 
 	reads := store.histories.Load()
 	broker.delay.Store(int64(time.Minute)) // the customer's next message never comes through the broker

@@ -93,7 +93,7 @@ func (c *conn) writeLoop() {
 // writeBatch sends a batch of items, corked when it may write several
 // frames: they leave together.
 func (c *conn) writeBatch(batch []outbound) error {
-	if c.raw == nil || len(batch) == 1 && batch[0].data != nil && !batch[0].start && len(c.held) == 0 {
+	if len(batch) == 1 && batch[0].data != nil && !batch[0].start && len(c.held) == 0 {
 		return c.writeItems(batch)
 	}
 	c.raw.cork()
@@ -245,15 +245,10 @@ func (c *conn) catchUp(conv string, upTo int64) error {
 
 func (c *conn) writeRaw(data []byte) error {
 	c.srv.metrics.framesOut.Inc()
-	if c.raw != nil {
-		// The connection's write deadline bounds the write, and the
-		// reader closes it when c.ctx ends: no context with a timer is
-		// needed per frame.
-		return c.ws.Write(context.Background(), websocket.MessageText, data)
-	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.WriteTimeout)
-	defer cancel()
-	return c.ws.Write(ctx, websocket.MessageText, data)
+	// The connection's write deadline bounds the write, and the reader
+	// closes it when c.ctx ends: no context with a timer is needed per
+	// frame.
+	return c.ws.Write(context.Background(), websocket.MessageText, data)
 }
 
 // follow subscribes the connection to conv's stream and replays what the
