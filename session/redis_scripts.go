@@ -13,23 +13,12 @@ import "github.com/redis/go-redis/v9"
 
 // luaPrelude holds the helpers shared by the scripts.
 const luaPrelude = `
-local function add_msg(conv, hist, now, maxlen, f)
+local function add_event(conv, hist, now, maxlen, event, sender, sname, text)
   local seq = redis.call('HINCRBY', conv, 'seq', 1)
-  local args = {'XADD', hist, 'MAXLEN', '~', maxlen, seq .. '-0'}
-  for i = 1, #f, 2 do
-    if f[i + 1] ~= nil and f[i + 1] ~= '' then
-      args[#args + 1] = f[i]
-      args[#args + 1] = f[i + 1]
-    end
-  end
-  args[#args + 1] = 'at'
-  args[#args + 1] = now
-  redis.call(unpack(args))
+  redis.call('XADD', hist, 'MAXLEN', '~', maxlen, seq .. '-0', 'k', 'event', 'e', event, 'r', 'system',
+    's', sender, 'n', sname, 't', text, 'l', '', 'c', '', 'at', now)
   redis.call('HSET', conv, 'updated', now)
   return seq
-end
-local function add_event(conv, hist, now, maxlen, event, sender, sname, text)
-  return add_msg(conv, hist, now, maxlen, {'k', 'event', 'e', event, 'r', 'system', 's', sender, 'n', sname, 't', text})
 end
 local function release(load, agent)
   if agent and agent ~= '' then
@@ -73,7 +62,9 @@ return {'created', redis.call('HGETALL', KEYS[3])}
 // and, when asked, the PUBLISH of its event, so that a message costs one
 // round trip. It makes as few calls as it can (each costs Redis about 2 µs
 // on top of the command): one read of the conversation, one SET that both
-// checks and records the client ID, one XADD and one HSET.
+// checks and records the client ID, one XADD and one HSET. It builds no
+// table: the XADD names every field, empty or not, and the payload is
+// ARGV's parts joined by the seq.
 // KEYS: conv, hist, idem (or conv when there is no client ID), tr. ARGV:
 // has client ID ("1" or ""), idempotency TTL ms, now, maxlen, retention ms,
 // kind, event, role, sender ID, sender name, text, lang, client ID,
@@ -105,16 +96,8 @@ if bad then
   if ARGV[1] == '1' then redis.call('DEL', KEYS[3]) end
   return {bad}
 end
-local args = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'k', ARGV[6], 'r', ARGV[8], 'at', ARGV[3]}
-local opt = {'e', 7, 's', 9, 'n', 10, 't', 11, 'l', 12, 'c', 13}
-for i = 1, #opt, 2 do
-  local v = ARGV[opt[i + 1]]
-  if v ~= '' then
-    args[#args + 1] = opt[i]
-    args[#args + 1] = v
-  end
-end
-redis.call(unpack(args))
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'k', ARGV[6], 'e', ARGV[7], 'r', ARGV[8],
+  's', ARGV[9], 'n', ARGV[10], 't', ARGV[11], 'l', ARGV[12], 'c', ARGV[13], 'at', ARGV[3])
 redis.call('HSET', KEYS[1], 'seq', seq, 'updated', ARGV[3])
 if ARGV[14] ~= '' then redis.call('HSET', KEYS[4], seq, ARGV[14]) end
 if st == 'closed' then
@@ -123,12 +106,7 @@ if st == 'closed' then
   redis.call('PEXPIRE', KEYS[4], ARGV[5])
 end
 if ARGV[15] ~= '' then
-  local p = {ARGV[16]}
-  for i = 17, #ARGV do
-    p[#p + 1] = seq
-    p[#p + 1] = ARGV[i]
-  end
-  redis.call('PUBLISH', ARGV[15], table.concat(p))
+  redis.call('PUBLISH', ARGV[15], table.concat(ARGV, tostring(seq), 16))
 end
 return {'ok', seq, st}
 `)
