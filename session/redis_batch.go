@@ -8,8 +8,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// batchTimeout bounds one pipeline of batched script calls; the client's
-// own read and write timeouts usually end a failed one sooner.
+// batchTimeout bounds one pipeline of batched script calls, or a lone call
+// whose ctx has no deadline; the client's own read and write timeouts
+// usually end a failed one sooner.
 const batchTimeout = 10 * time.Second
 
 // scriptBatcher runs the calls of one script made by concurrent callers in
@@ -118,8 +119,13 @@ func (b *scriptBatcher) more() bool {
 // exec runs batch, in one pipeline when there are several, and completes
 // its calls.
 func (b *scriptBatcher) exec(ctx context.Context, batch []*scriptCall) {
-	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
-	defer cancel()
+	if _, ok := ctx.Deadline(); !ok {
+		// A caller's ctx has its own bound, and a timer per message
+		// costs; a pipeline's detached ctx needs one.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, batchTimeout)
+		defer cancel()
+	}
 	if len(batch) == 1 {
 		c := batch[0]
 		c.cmd = b.script.Run(ctx, b.client, c.keys, c.args...)
