@@ -38,13 +38,16 @@ func decodeFrame(data []byte, maxBytes int) (Frame, *frameError) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return f, &frameError{"", CodeBadJSON, "frame must be a JSON object"}
 	}
-	if err := json.Unmarshal(trimmed, &f); err != nil {
-		id := peekID(data)
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return Frame{ID: id}, &frameError{id, CodeBadFrame, "field " + te.Field + " must be " + te.Type.String()}
+	if !decodeFlat(trimmed, &f) {
+		f = Frame{} // decodeFlat may have set fields before it gave up
+		if err := json.Unmarshal(trimmed, &f); err != nil {
+			id := peekID(data)
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return Frame{ID: id}, &frameError{id, CodeBadFrame, "field " + te.Field + " must be " + te.Type.String()}
+			}
+			return Frame{ID: id}, &frameError{id, CodeBadJSON, "frame is not valid JSON"}
 		}
-		return Frame{ID: id}, &frameError{id, CodeBadJSON, "frame is not valid JSON"}
 	}
 	if len(data) > maxBytes {
 		return f, &frameError{f.ID, CodeTooLarge, "frame is over the size limit"}
