@@ -46,6 +46,9 @@ type Redis struct {
 	cfg     RedisConfig
 	keys    redisKeys
 	sites   siteCache
+	// limitArgs are the Append script's IdempotencyTTL, MaxLen and
+	// Retention arguments, boxed once rather than for every message.
+	limitArgs [3]any
 }
 
 var _ Store = (*Redis)(nil)
@@ -58,7 +61,8 @@ const openRetries = 8
 // the caller owns and closes.
 func NewRedis(client redis.UniversalClient, cfg RedisConfig) *Redis {
 	cfg = cfg.withDefaults()
-	return &Redis{client: client, appends: newScriptBatcher(client, scriptAppend), cfg: cfg, keys: newRedisKeys(cfg.Prefix)}
+	return &Redis{client: client, appends: newScriptBatcher(client, scriptAppend), cfg: cfg, keys: newRedisKeys(cfg.Prefix),
+		limitArgs: [3]any{cfg.IdempotencyTTL.Milliseconds(), cfg.MaxLen, cfg.Retention.Milliseconds()}}
 }
 
 // now returns the current time at the millisecond precision the store keeps.
@@ -313,7 +317,8 @@ func (r *Redis) appendMessage(ctx context.Context, m Message, at time.Time, pub 
 		return Message{}, false, err
 	}
 	site := loc.siteID
-	idemKey, hasClient := r.keys.conv(site, id), ""
+	var hasClient any = "" // constants, boxed without allocating
+	idemKey := r.keys.conv(site, id)
 	if m.ClientID != "" {
 		idemKey, hasClient = r.keys.idem(site, id, m.SenderID, m.ClientID), "1"
 	}
@@ -325,8 +330,13 @@ func (r *Redis) appendMessage(ctx context.Context, m Message, at time.Time, pub 
 		}
 		trJSON = string(b)
 	}
-	args := []any{hasClient, r.cfg.IdempotencyTTL.Milliseconds(), msString(at), r.cfg.MaxLen, r.cfg.Retention.Milliseconds(),
-		string(m.Kind), m.Event, string(m.Role), m.SenderID, m.SenderName, m.Text, m.Lang, m.ClientID, trJSON}
+	parts := 0
+	if pub != nil {
+		parts = len(pub.Parts)
+	}
+	args := make([]any, 0, 15+parts)
+	args = append(args, hasClient, r.limitArgs[0], msString(at), r.limitArgs[1], r.limitArgs[2],
+		string(m.Kind), m.Event, string(m.Role), m.SenderID, m.SenderName, m.Text, m.Lang, m.ClientID, trJSON)
 	if pub != nil && len(pub.Parts) > 0 {
 		args = append(args, pub.Topic)
 		for _, p := range pub.Parts {
