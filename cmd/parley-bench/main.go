@@ -54,7 +54,7 @@ var commands = []command{
 func main() {
 	// The generator's own collections would show in the latencies it
 	// measures: it keeps a heap floor like the gateway's.
-	heapfloor.Keep(64<<20, os.Getenv("GOGC"))
+	heapfloor.Keep(heapfloor.Default, os.Getenv("GOGC"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

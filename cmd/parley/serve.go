@@ -20,12 +20,6 @@ import (
 	"github.com/parley-chat/parley/widget"
 )
 
-// heapFloor is the heap a gateway may grow to before it collects garbage,
-// however little of it is live: a small gateway collecting several times a
-// second pays a stop of the world each time, which costs milliseconds of
-// latency on busy cores. GOGC, when set, replaces it.
-const heapFloor = 64 << 20
-
 // runServe runs the gateway until ctx ends, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
@@ -36,7 +30,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	defer heapfloor.Keep(heapFloor, getenv("GOGC"))()
+	// The heap may grow to the floor before the collector runs, however
+	// little of it is live: a small gateway collecting several times a
+	// second pays a stop of the world each time, milliseconds of latency
+	// on busy cores. GOGC, when set, replaces it.
+	defer heapfloor.Keep(heapfloor.Default, getenv("GOGC"))()
 	var fc fileConfig
 	if *cfgPath != "" {
 		if err := loadFile(*cfgPath, &fc); err != nil {

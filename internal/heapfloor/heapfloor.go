@@ -18,6 +18,10 @@ import (
 	"sync"
 )
 
+// Default is the floor Parley's binaries keep: a gateway's heap holds a
+// few megabytes live, and a few tens more cost a server little.
+const Default = 64 << 20
+
 // basePercent is GOGC's default, which applies once the live heap is large.
 const basePercent = 100
 
