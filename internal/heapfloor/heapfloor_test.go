@@ -40,8 +40,10 @@ func gcPercent(t *testing.T) int {
 }
 
 func TestKeepRaisesThePercentAfterCollectionsAndStopRestoresIt(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(basePercent)) // whatever GOGC the test runs with
-	stop := Keep(1<<40, "") // a floor no test heap reaches: the maximum percent
+	// Start from GOGC's default, whatever GOGC the test runs with.
+	defer debug.SetGCPercent(debug.SetGCPercent(basePercent))
+	// A floor no test heap reaches: the maximum percent.
+	stop := Keep(1<<40, "")
 	require.Equal(t, maxPercent, gcPercent(t), "Keep tunes at once")
 
 	// Each collection runs the cleanup that tunes the percent again: undo
