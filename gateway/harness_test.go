@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 )
 
@@ -34,17 +35,7 @@ type env struct {
 	ws     string
 }
 
-// tlogWriter sends slog output to t.Log.
-type tlogWriter struct{ t testing.TB }
-
-func (w tlogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: testLogLevel}))
-}
+func testLogger(t testing.TB) *slog.Logger { return testlog.New(t, testLogLevel) }
 
 // testSite is a site with three English agents and one Spanish, secret
 // "pw-<id>", and a bot.

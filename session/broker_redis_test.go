@@ -12,21 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/session/storetest"
 )
 
-// testLogger returns a slog.Logger that writes through t.Logf.
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Logf("%s", p)
-	return len(p), nil
-}
+// testLogger returns a slog.Logger that writes to the test log.
+func testLogger(t *testing.T) *slog.Logger { return testlog.New(t, slog.LevelDebug) }
 
 func newRedisBroker(t *testing.T, c redis.UniversalClient) *session.RedisBroker {
 	t.Helper()

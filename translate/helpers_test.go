@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/language"
+
+	"github.com/parley-chat/parley/internal/testlog"
 )
 
 // mustTag parses a tag or fails the test.
@@ -16,17 +18,5 @@ func mustTag(t testing.TB, s string) language.Tag {
 	return tag
 }
 
-// testLogger returns a slog logger writing through t.Logf.
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// tWriter adapts t.Logf to io.Writer.
-type tWriter struct{ t testing.TB }
-
-// Write implements io.Writer.
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Logf("%s", p)
-	return len(p), nil
-}
+// testLogger returns a slog logger writing to the test log.
+func testLogger(t testing.TB) *slog.Logger { return testlog.New(t, slog.LevelDebug) }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/internal/redistest"
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/webhook"
 )
@@ -56,16 +57,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, newOutbox func() session.Ou
 }
 
 // testLogger writes the dispatcher's logs to the test log.
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Logf("%s", p)
-	return len(p), nil
-}
+func testLogger(t *testing.T) *slog.Logger { return testlog.New(t, slog.LevelDebug) }
 
 // fastConfig is a Config with short delays for tests.
 func fastConfig(sites map[string][]webhook.Receiver) webhook.Config {

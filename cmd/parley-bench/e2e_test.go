@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 )
 
@@ -22,16 +23,7 @@ import (
 // served on loopback.
 
 // testLogger sends slog output to the test log.
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
+func testLogger(t *testing.T) *slog.Logger { return testlog.New(t, slog.LevelWarn) }
 
 // startGateway serves a gateway configured from the config subcommand's
 // output and returns its ws:// URL.
@@ -79,6 +71,14 @@ func startGatewayTB(t testing.TB, agents int) string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// testWriter sends a subcommand's stderr to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
 
 func testEnv(t *testing.T, stdout io.Writer) env {
 	return env{stdout: stdout, stderr: testWriter{t}, log: testLogger(t)}

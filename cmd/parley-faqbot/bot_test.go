@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 )
 
 func testBot(t *testing.T) *bot {
-	log := slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := testlog.New(t, slog.LevelDebug)
 	b := newBot("faqbot", builtinFAQ, 3*time.Second, time.Second, log)
 	b.welcome(gateway.Frame{Type: gateway.TypeWelcome,
 		Agents:        []session.Agent{{ID: "faqbot", Languages: []string{"en"}}},

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parley-chat/parley/gateway"
+	"github.com/parley-chat/parley/internal/testlog"
 	"github.com/parley-chat/parley/session"
 )
 
@@ -28,7 +29,7 @@ type shop struct {
 
 func newShop(t *testing.T) *shop {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := testlog.New(t, slog.LevelInfo)
 	cfg := gateway.Config{
 		Sites: []gateway.Site{{
 			Key: "shop", Name: "Shop", Origins: []string{"https://shop.example"},

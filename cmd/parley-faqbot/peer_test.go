@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,14 +122,6 @@ func (p *peer) expectText(conv, text string) gateway.Frame {
 	return p.expect(gateway.TypeMessage, func(f gateway.Frame) bool {
 		return f.Conv == conv && f.Message != nil && f.Message.Kind == session.KindText && f.Message.Text == text
 	})
-}
-
-// tlog sends slog output to t.Log.
-type tlog struct{ t *testing.T }
-
-func (w tlog) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
 }
 
 // proxy is a loopback TCP proxy in front of the gateway whose connections
