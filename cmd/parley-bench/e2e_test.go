@@ -72,16 +72,8 @@ func startGatewayTB(t testing.TB, agents int) string {
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// testWriter sends a subcommand's stderr to the test log.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 func testEnv(t *testing.T, stdout io.Writer) env {
-	return env{stdout: stdout, stderr: testWriter{t}, log: testLogger(t)}
+	return env{stdout: stdout, stderr: testlog.Writer(t), log: testLogger(t)}
 }
 
 func TestRunAgainstGateway(t *testing.T) {

@@ -2,6 +2,7 @@
 package testlog
 
 import (
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -14,9 +15,15 @@ import (
 // testing does not allow logging after a test has completed, and the race
 // detector reports it.
 func New(t testing.TB, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(Writer(t), &slog.HandlerOptions{Level: level}))
+}
+
+// Writer returns an io.Writer that logs each write to t's log, its
+// trailing newline trimmed, until t ends; later writes are dropped.
+func Writer(t testing.TB) io.Writer {
 	w := &writer{t: t}
 	t.Cleanup(w.close)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return w
 }
 
 // writer adapts t.Log to io.Writer.
@@ -26,7 +33,7 @@ type writer struct {
 	done bool
 }
 
-// Write logs p, a record, unless the test has ended.
+// Write logs p unless the test has ended.
 func (w *writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
