@@ -1,8 +1,8 @@
 // Command parley-bench is a load generator for the Parley gateway. It writes
 // a gateway configuration for a benchmark site, drives paired customer and
 // agent connections at a fixed open-loop rate and reports delivery latency,
-// measures the gateway's memory per idle connection, and times resumption
-// after a disconnect.
+// measures the gateway's memory per idle connection, times resumption after
+// a disconnect, and measures the floor the machine itself sets on latency.
 //
 // Usage:
 //
@@ -10,6 +10,7 @@
 //	parley-bench run    -url ws://127.0.0.1:8080 -site bench -pairs N -rate R -duration D -warmup W
 //	parley-bench idle   -url ws://127.0.0.1:8080 -site bench -conns N -pid PID
 //	parley-bench resume -url ws://127.0.0.1:8080 -site bench -messages M -reps K
+//	parley-bench floor  -hops 4 -rate R -duration D -warmup W
 //
 // Every subcommand documents its flags with -h. Only loopback gateways are
 // accepted unless -allow-remote is given.
@@ -49,6 +50,8 @@ var commands = []command{
 	{"run", "paired customers and agents at an open-loop message rate; latency table", runRun},
 	{"idle", "gateway memory per idle customer connection", runIdle},
 	{"resume", "time from reconnect to the last missed message after a disconnect", runResume},
+	{"floor", "the machine's own floor: records relayed over loopback through processes that do nothing else", runFloor},
+	{"relay", "one link of floor's chain (floor starts it)", runRelay},
 }
 
 func main() {
