@@ -127,6 +127,13 @@ func TestResumeAgainstGateway(t *testing.T) {
 	res.Print(&out)
 	t.Log(out.String())
 	assert.Equal(t, uint64(3), res.took.Count())
+	for _, h := range []*histogram{&res.dialed, &res.welcomed, &res.first} {
+		assert.Equal(t, uint64(3), h.Count(), "every step of every repetition is timed")
+	}
+	assert.Positive(t, res.dialed.Max())
+	assert.LessOrEqual(t, res.dialed.Max(), res.first.Max(), "the handshake precedes the replay")
+	assert.LessOrEqual(t, res.first.Max(), res.took.Max(), "the first missed message precedes the last")
+	assert.Contains(t, out.String(), "first missed message")
 	assert.Equal(t, 60, res.replayed, "each repetition replays exactly the missed messages")
 	assert.Zero(t, res.gaps)
 	assert.Zero(t, res.dups)

@@ -91,6 +91,11 @@ type resumeResult struct {
 	gaps     int       // replays that missed a seq
 	dups     int       // seqs delivered twice in a replay
 	retries  int       // agent messages resent after rate_limited
+
+	// The steps of a resume, each timed from the dial's start: the
+	// WebSocket handshake done, the welcome and the first missed message
+	// arrived.
+	dialed, welcomed, first histogram
 }
 
 // Run sets up the pair, then disconnects and resumes the customer o.Reps
@@ -121,14 +126,17 @@ func (r *resumer) Run(ctx context.Context) (*resumeResult, error) {
 		if err != nil {
 			return res, err
 		}
-		var took time.Duration
+		var ph resumePhases
 		var got, dups int
-		cust, took, got, dups, err = r.reconnect(ctx, target)
+		cust, ph, got, dups, err = r.reconnect(ctx, target)
 		if err != nil {
 			return res, fmt.Errorf("repetition %d: %w", rep+1, err)
 		}
 		want := int(target - r.held)
-		res.took.Record(took)
+		res.took.Record(ph.last)
+		res.dialed.Record(ph.dialed)
+		res.welcomed.Record(ph.welcomed)
+		res.first.Record(ph.first)
 		res.replayed += got
 		res.dups += dups
 		if got != want {
@@ -267,11 +275,19 @@ func (r *resumer) agentSends(ctx context.Context, rep int) (int64, error) {
 	return last, nil
 }
 
+// resumePhases are the times from a resume's dial to each of its steps.
+type resumePhases struct {
+	dialed   time.Duration // the WebSocket handshake is done
+	welcomed time.Duration // the welcome frame has arrived
+	first    time.Duration // the first missed message has arrived
+	last     time.Duration // the last missed message has arrived
+}
+
 // reconnect dials as the returning customer, resumes after r.held and
-// waits until seq target arrives. It returns the new connection, the time
-// from dial to the target message, how many distinct seqs after r.held
-// arrived and how many came twice.
-func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, took time.Duration, got, dups int, err error) {
+// waits until seq target arrives. It returns the new connection, the times
+// of the resume's steps, how many distinct seqs after r.held arrived and
+// how many came twice.
+func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, ph resumePhases, got, dups int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
 	var (
@@ -279,6 +295,7 @@ func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, took 
 		seen    = map[int64]bool{}
 		twice   int
 		at      time.Time
+		firstAt time.Time
 		arrived = make(chan struct{})
 	)
 	held := r.held
@@ -295,19 +312,24 @@ func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, took 
 			return
 		}
 		seen[s] = true
+		if firstAt.IsZero() {
+			firstAt = time.Now()
+		}
 		if s == target {
 			at = time.Now()
 			close(arrived)
 		}
 	})
 	if err != nil {
-		return nil, 0, 0, 0, err
+		return nil, ph, 0, 0, err
 	}
+	ph.dialed = time.Since(start)
 	hello := clientFrame{Type: "hello", Role: roleCustomer, Site: r.tg.site, Token: r.token, Resume: map[string]int64{r.conv: held}}
 	if _, err := c.Request(ctx, hello, "welcome", ""); err != nil {
 		c.Close()
-		return nil, 0, 0, 0, fmt.Errorf("resume hello: %w", err)
+		return nil, ph, 0, 0, fmt.Errorf("resume hello: %w", err)
 	}
+	ph.welcomed = time.Since(start)
 	if target > held {
 		select {
 		case <-arrived:
@@ -316,7 +338,7 @@ func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, took 
 			mu.Lock()
 			n := len(seen)
 			mu.Unlock()
-			return nil, 0, 0, 0, fmt.Errorf("%d of %d missed messages arrived: %w", n, target-held, ctx.Err())
+			return nil, ph, 0, 0, fmt.Errorf("%d of %d missed messages arrived: %w", n, target-held, ctx.Err())
 		}
 	}
 	// Every seq up to target has been counted or is missing for good: the
@@ -326,12 +348,16 @@ func (r *resumer) reconnect(ctx context.Context, target int64) (c *client, took 
 	if target <= held {
 		at = time.Now()
 	}
+	if firstAt.IsZero() {
+		firstAt = at
+	}
+	ph.first, ph.last = firstAt.Sub(start), at.Sub(start)
 	for s := range seen {
 		if s <= target {
 			got++
 		}
 	}
-	return c, at.Sub(start), got, twice, nil
+	return c, ph, got, twice, nil
 }
 
 // frameSeq is the seq of a message frame, 0 for other frames.
@@ -356,8 +382,11 @@ func (r *resumeResult) Print(out io.Writer) {
 		return
 	}
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	latencyHeader(w, "dial to last missed message\treps")
-	latencyRow(w, fmt.Sprintf("resume\t%d", n), &r.took)
+	latencyHeader(w, "from the dial's start\treps")
+	latencyRow(w, fmt.Sprintf("last missed message (resume)\t%d", n), &r.took)
+	latencyRow(w, fmt.Sprintf("WebSocket connected\t%d", n), &r.dialed)
+	latencyRow(w, fmt.Sprintf("welcome\t%d", n), &r.welcomed)
+	latencyRow(w, fmt.Sprintf("first missed message\t%d", n), &r.first)
 	w.Flush()
 	perMsg := r.took.Mean() / time.Duration(max(r.o.Messages, 1))
 	fmt.Fprintf(out, "\nreplayed %d messages; mean %v per replayed message; %d repetitions with a gap; %d duplicates; %d agent messages resent after rate_limited\n",
