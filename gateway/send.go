@@ -23,6 +23,10 @@ type outbound struct {
 	seq int64
 	// start sets the seq the client already holds for conv, before a replay.
 	start bool
+	// ready, on a start item, is closed once the connection's subscription
+	// to conv is live: only then is the replay read, so that every message
+	// is either in it or comes live.
+	ready <-chan struct{}
 	// ack marks the sender's ack of seq, which stands for the message frame
 	// and is written even when the client already has the message.
 	ack bool
@@ -125,6 +129,13 @@ func (c *conn) write(o *outbound) error {
 	var err error
 	switch {
 	case o.start:
+		if o.ready != nil {
+			select {
+			case <-o.ready:
+			case <-c.ctx.Done():
+				return context.Cause(c.ctx)
+			}
+		}
 		c.lastSeq[o.conv] = o.seq
 		err = c.catchUp(o.conv, math.MaxInt64)
 	case o.gap:
@@ -252,15 +263,20 @@ func (c *conn) writeRaw(data []byte) error {
 }
 
 // follow subscribes the connection to conv's stream and replays what the
-// client misses after seq, unless it follows conv already. The replay is queued before the subscription so
-// that live frames are checked against it, and a catch-up after it closes
-// the window in which a message could slip between the two.
+// client misses after seq, unless it follows conv already. The replay is
+// queued before the subscription, so that live frames queue after it and
+// are checked against it, but read only once the subscription is live, so
+// that no message can slip between the two. (When another connection of
+// the node follows conv already, the subscription is live at once and the
+// replay costs one read of the store.)
 func (c *conn) follow(conv string, seq int64) error {
 	if c.following(conv) {
 		return nil
 	}
-	c.enqueue(outbound{conv: conv, seq: seq, start: true})
+	ready := make(chan struct{})
+	c.enqueue(outbound{conv: conv, seq: seq, start: true, ready: ready})
 	cancel, err := c.srv.broker.Subscribe(c.ctx, session.ConversationTopic(conv), func(p []byte) { c.onEvent(conv, p) })
+	close(ready) // on failure the replay still goes, and the client is told to reconnect
 	if err != nil {
 		return err
 	}
@@ -277,9 +293,7 @@ func (c *conn) follow(conv string, seq int64) error {
 	}
 	if closing {
 		c.unfollow(conv)
-		return nil
 	}
-	c.enqueue(outbound{conv: conv, seq: math.MaxInt64})
 	return nil
 }
 
