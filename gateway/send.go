@@ -275,7 +275,10 @@ func (c *conn) follow(conv string, seq int64) error {
 	}
 	ready := make(chan struct{})
 	c.enqueue(outbound{conv: conv, seq: seq, start: true, ready: ready})
-	cancel, err := c.srv.broker.Subscribe(c.ctx, session.ConversationTopic(conv), func(p []byte) { c.onEvent(conv, p) })
+	// The writer waits for the subscription: bound the wait.
+	ctx, stop := c.storeCtx()
+	cancel, err := c.srv.broker.Subscribe(ctx, session.ConversationTopic(conv), func(p []byte) { c.onEvent(conv, p) })
+	stop()
 	close(ready) // on failure the replay still goes, and the client is told to reconnect
 	if err != nil {
 		return err

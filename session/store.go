@@ -150,7 +150,8 @@ type Broker interface {
 	// Publish sends payload to every current subscriber of topic.
 	Publish(ctx context.Context, topic string, payload []byte) error
 	// Subscribe calls fn with every payload published to topic until cancel
-	// is called. fn must not block. A nil payload tells the subscriber that
+	// is called; ctx bounds only the wait for the subscription to be made,
+	// not its life. fn must not block. A nil payload tells the subscriber that
 	// events may have been lost (for example while a connection to Redis was
 	// being re-established) and it should resynchronise from the Store.
 	Subscribe(ctx context.Context, topic string, fn func(payload []byte)) (cancel func(), err error)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ func RunBroker(t *testing.T, newBroker func(t *testing.T) session.Broker) {
 		{"Order", testBrokerOrder},
 		{"PayloadOwnership", testBrokerPayloadOwnership},
 		{"NoSubscribers", testBrokerNoSubscribers},
+		{"ContextBoundsOnlyTheWait", testBrokerContextBoundsOnlyTheWait},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,4 +186,19 @@ func testBrokerNoSubscribers(t *testing.T, b session.Broker, topic func(string) 
 	publish(t, b, tp, "marker")
 	again.wait(t, 1)
 	assert.Empty(t, s.payloads())
+}
+
+// testBrokerContextBoundsOnlyTheWait checks that Subscribe's ctx bounds the
+// wait for the subscription, not its life: a gateway bounds that wait with
+// a timeout and keeps the subscription.
+func testBrokerContextBoundsOnlyTheWait(t *testing.T, b session.Broker, topic func(string) string) {
+	ctx, cancelCtx := context.WithCancel(t.Context())
+	s := newSink()
+	cancel, err := b.Subscribe(ctx, topic("t"), s.fn)
+	require.NoError(t, err)
+	t.Cleanup(cancel)
+	cancelCtx()
+
+	publish(t, b, topic("t"), "after")
+	assert.Equal(t, []string{"after"}, s.wait(t, 1), "the subscription outlives its ctx")
 }
