@@ -46,3 +46,26 @@ func BenchmarkRedisAssign(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRedisHistory measures the read behind a resume: 100 messages
+// after a seq, in one MULTI.
+func BenchmarkRedisHistory(b *testing.B) {
+	_, c := newRedisClientB(b)
+	ctx := b.Context()
+	s := session.NewRedis(c, session.RedisConfig{})
+	conv, _, err := s.OpenConversation(ctx, session.Conversation{SiteID: "bench", VisitorID: "v", State: session.StateQueued})
+	require.NoError(b, err)
+	var last int64
+	for i := range 100 {
+		m, _, err := s.Append(ctx, session.Message{ConversationID: conv.ID, ClientID: fmt.Sprint(i), Kind: session.KindText, Role: session.RoleCustomer, SenderID: "v", Text: fmt.Sprintf("Message %d of 100 while you were away.", i)})
+		require.NoError(b, err)
+		last = m.Seq
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		msgs, err := s.History(ctx, conv.ID, last-100, 256)
+		if err != nil || len(msgs) != 100 {
+			b.Fatalf("history: %d messages, %v", len(msgs), err)
+		}
+	}
+}
