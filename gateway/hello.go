@@ -100,7 +100,7 @@ func (c *conn) helloCustomer(f *Frame) (*Frame, *frameError) {
 	ctx, cancel := c.storeCtx()
 	defer cancel()
 	var convs []session.Conversation
-	conv, err := c.srv.store.VisitorConversation(ctx, c.site.cfg.Key, c.id)
+	conv, err := c.visitorConversation(ctx, f.Resume)
 	switch {
 	case err == nil:
 		convs = append(convs, conv)
@@ -110,6 +110,24 @@ func (c *conn) helloCustomer(f *Frame) (*Frame, *frameError) {
 	}
 	token := c.srv.tokens.sign(claims{Site: c.site.cfg.Key, Subject: c.id, Role: RoleCustomer}, now)
 	return &Frame{Type: TypeWelcome, Role: RoleCustomer, Visitor: c.id, Token: token, Conversations: convs}, nil
+}
+
+// visitorHinter is a Store that reads a visitor's open conversation
+// faster when told which one it probably is.
+type visitorHinter interface {
+	VisitorConversationHint(ctx context.Context, siteID, visitorID, hint string) (session.Conversation, error)
+}
+
+// visitorConversation returns the customer's open conversation. A
+// returning client that resumes one conversation names it, which spares
+// a store that can use the hint a round trip.
+func (c *conn) visitorConversation(ctx context.Context, resume map[string]int64) (session.Conversation, error) {
+	if vh, ok := c.srv.store.(visitorHinter); ok && len(resume) == 1 {
+		for hint := range resume {
+			return vh.VisitorConversationHint(ctx, c.site.cfg.Key, c.id, hint)
+		}
+	}
+	return c.srv.store.VisitorConversation(ctx, c.site.cfg.Key, c.id)
 }
 
 // helloStaff signs in an agent or bot by credential or session token and

@@ -204,13 +204,46 @@ func (r *Redis) Conversation(ctx context.Context, id string) (Conversation, erro
 
 // VisitorConversation returns the visitor's open conversation at the site.
 func (r *Redis) VisitorConversation(ctx context.Context, siteID, visitorID string) (Conversation, error) {
-	id, err := r.client.Get(ctx, r.keys.visitor(siteID, visitorID)).Result()
-	if err != nil {
-		return Conversation{}, redisError("visitor conversation", err)
+	return r.VisitorConversationHint(ctx, siteID, visitorID, "")
+}
+
+// VisitorConversationHint is VisitorConversation for a visitor who names
+// the conversation they probably have, as a returning client does: the
+// visitor's index and the named conversation are read together, in one
+// round trip instead of two when the guess is right. A wrong guess costs
+// the second round trip and is otherwise ignored.
+func (r *Redis) VisitorConversationHint(ctx context.Context, siteID, visitorID, hint string) (Conversation, error) {
+	var id string
+	var h map[string]string
+	if hint != "" && len(hint) <= maxHintLen {
+		var get *redis.StringCmd
+		var guess *redis.MapStringStringCmd
+		// Each command's error is in its own result.
+		_, _ = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			get = p.Get(ctx, r.keys.visitor(siteID, visitorID))
+			guess = p.HGetAll(ctx, r.keys.conv(siteID, hint))
+			return nil
+		})
+		var err error
+		if id, err = get.Result(); err != nil {
+			return Conversation{}, redisError("visitor conversation", err)
+		}
+		if id == hint {
+			if h, err = guess.Result(); err != nil {
+				return Conversation{}, redisError("visitor conversation", err)
+			}
+		}
+	} else {
+		var err error
+		if id, err = r.client.Get(ctx, r.keys.visitor(siteID, visitorID)).Result(); err != nil {
+			return Conversation{}, redisError("visitor conversation", err)
+		}
 	}
-	h, err := r.client.HGetAll(ctx, r.keys.conv(siteID, id)).Result()
-	if err != nil {
-		return Conversation{}, redisError("visitor conversation", err)
+	if h == nil {
+		var err error
+		if h, err = r.client.HGetAll(ctx, r.keys.conv(siteID, id)).Result(); err != nil {
+			return Conversation{}, redisError("visitor conversation", err)
+		}
 	}
 	c, ok := decodeConversation(h)
 	if !ok || c.State == StateClosed {
@@ -218,6 +251,10 @@ func (r *Redis) VisitorConversation(ctx context.Context, siteID, visitorID strin
 	}
 	return c, nil
 }
+
+// maxHintLen bounds a conversation ID a client names; longer ones are not
+// IDs and are ignored.
+const maxHintLen = 64
 
 // conversationsPage is how many conversations Conversations and Queue read
 // per round trip.
