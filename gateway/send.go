@@ -95,8 +95,19 @@ func (c *conn) writeLoop() {
 }
 
 // writeBatch sends a batch of items, corked when it may write several
-// frames: they leave together.
+// frames: they leave together. It first waits, uncorked, for the
+// subscriptions its replays need, so that the control frames the WebSocket
+// library writes meanwhile are not held.
 func (c *conn) writeBatch(batch []outbound) error {
+	for i := range batch {
+		if r := batch[i].ready; r != nil {
+			select {
+			case <-r:
+			case <-c.ctx.Done():
+				return context.Cause(c.ctx)
+			}
+		}
+	}
 	if len(batch) == 1 && batch[0].data != nil && !batch[0].start && len(c.held) == 0 {
 		return c.writeItems(batch)
 	}
@@ -129,13 +140,6 @@ func (c *conn) write(o *outbound) error {
 	var err error
 	switch {
 	case o.start:
-		if o.ready != nil {
-			select {
-			case <-o.ready:
-			case <-c.ctx.Done():
-				return context.Cause(c.ctx)
-			}
-		}
 		c.lastSeq[o.conv] = o.seq
 		err = c.catchUp(o.conv, math.MaxInt64)
 	case o.gap:
