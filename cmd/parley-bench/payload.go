@@ -25,6 +25,7 @@ var (
 	textMarker = []byte(`"text":"bench `)
 	ackPrefix  = []byte(`{"type":"ack","id":"b`)
 	msgPrefix  = []byte(`{"type":"message"`)
+	seqMarker  = []byte(`"seq":`)
 )
 
 // payload is one connection's pre-built message frame.
@@ -133,6 +134,32 @@ func fastMessageStamp(data []byte) (stamp, bool) {
 		return stamp{}, false
 	}
 	return parseBenchText(data[i+len(`"text":"`):])
+}
+
+// fastMessageSeq reads the seq of a server message frame without decoding
+// it, when the frame starts with its type as the gateway encodes it and the
+// message's seq comes before its text. ok is false for anything else, which
+// then takes the slow path.
+func fastMessageSeq(data []byte) (int64, bool) {
+	if !bytes.HasPrefix(data, msgPrefix) {
+		return 0, false
+	}
+	i := bytes.Index(data, seqMarker)
+	if i < 0 {
+		return 0, false
+	}
+	if t := bytes.Index(data, []byte(`"text":`)); t >= 0 && t < i {
+		return 0, false // the first "seq" could be in the text
+	}
+	digits := data[i+len(seqMarker):]
+	n, k := int64(0), 0
+	for ; k < len(digits) && k < 18 && digits[k] >= '0' && digits[k] <= '9'; k++ {
+		n = n*10 + int64(digits[k]-'0')
+	}
+	if k == 0 || k == len(digits) || digits[k] != ',' && digits[k] != '}' {
+		return 0, false
+	}
+	return n, true
 }
 
 // fastAckStamp reads s from the id of an ack of a benchmark message.

@@ -66,3 +66,31 @@ func TestPutDigits(t *testing.T) {
 	_, ok = parseDigits([]byte("0004"), 5)
 	assert.False(t, ok)
 }
+
+func TestFastMessageSeqAgreesWithDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		frame string
+		ok    bool
+	}{
+		{`{"type":"message","conv":"c1","seq":3,"message":{"conversation_id":"c1","seq":3,"kind":"text","text":"hi","at":"2026-11-27T10:00:03Z"}}`, true},
+		{`{"type":"message","conv":"c1","message":{"id":"c1-57","conversation_id":"c1","seq":57,"client_id":"r2-55","kind":"text","role":"agent","text":"Message 56 of 100 while you were away.","lang":"en"}}`, true},
+		{`{"type":"message","message":{"seq":12}}`, true},
+		// The text comes first, so a "seq" in it could be taken for the seq.
+		{`{"type":"message","message":{"text":"\"seq\":5","seq":7}}`, false},
+		{`{"type":"message","message":{"last_seq":4}}`, false},
+		{`{"type":"message","message":{"seq":"7"}}`, false},
+		{`{"type":"message","message":{"seq":-7}}`, false},
+		{`{"type":"message","message":{"seq":7`, false},
+		{`{"type":"ack","id":"r1","conv":"c1","seq":3}`, false},
+		{`{"type":"message"}`, false},
+	} {
+		got, ok := fastMessageSeq([]byte(tc.frame))
+		require.Equal(t, tc.ok, ok, tc.frame)
+		if !ok {
+			continue
+		}
+		var f frame
+		require.NoError(t, json.Unmarshal([]byte(tc.frame), &f), tc.frame)
+		assert.Equal(t, frameSeq(&f), got, "the fast path reads the seq decoding reads: %s", tc.frame)
+	}
+}
