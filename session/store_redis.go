@@ -213,37 +213,29 @@ func (r *Redis) VisitorConversation(ctx context.Context, siteID, visitorID strin
 // round trip instead of two when the guess is right. A wrong guess costs
 // the second round trip and is otherwise ignored.
 func (r *Redis) VisitorConversationHint(ctx context.Context, siteID, visitorID, hint string) (Conversation, error) {
-	var id string
-	var h map[string]string
+	visitor := r.keys.visitor(siteID, visitorID)
+	var get *redis.StringCmd
+	var guess *redis.MapStringStringCmd
 	if hint != "" && len(hint) <= maxHintLen {
-		var get *redis.StringCmd
-		var guess *redis.MapStringStringCmd
 		// Each command's error is in its own result.
 		_, _ = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			get = p.Get(ctx, r.keys.visitor(siteID, visitorID))
+			get = p.Get(ctx, visitor)
 			guess = p.HGetAll(ctx, r.keys.conv(siteID, hint))
 			return nil
 		})
-		var err error
-		if id, err = get.Result(); err != nil {
-			return Conversation{}, redisError("visitor conversation", err)
-		}
-		if id == hint {
-			if h, err = guess.Result(); err != nil {
-				return Conversation{}, redisError("visitor conversation", err)
-			}
-		}
 	} else {
-		var err error
-		if id, err = r.client.Get(ctx, r.keys.visitor(siteID, visitorID)).Result(); err != nil {
-			return Conversation{}, redisError("visitor conversation", err)
-		}
+		get = r.client.Get(ctx, visitor)
 	}
-	if h == nil {
-		var err error
-		if h, err = r.client.HGetAll(ctx, r.keys.conv(siteID, id)).Result(); err != nil {
-			return Conversation{}, redisError("visitor conversation", err)
-		}
+	id, err := get.Result()
+	if err != nil {
+		return Conversation{}, redisError("visitor conversation", err)
+	}
+	if guess == nil || id != hint {
+		guess = r.client.HGetAll(ctx, r.keys.conv(siteID, id))
+	}
+	h, err := guess.Result()
+	if err != nil {
+		return Conversation{}, redisError("visitor conversation", err)
 	}
 	c, ok := decodeConversation(h)
 	if !ok || c.State == StateClosed {
