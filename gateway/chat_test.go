@@ -39,6 +39,9 @@ func TestChatBothWays(t *testing.T) {
 	agent.say(conv, "sorry, let me check")
 	reply := cust.expectText("sorry, let me check")
 	assert.Equal(t, "Agent alice", reply.Message.SenderName)
+	stores, err := e.gw.Metric("parley_message_store_seconds")
+	require.NoError(t, err)
+	assert.Equal(t, float64(2), stores, "each chat message's store call is timed")
 
 	agent.send(gateway.Frame{Type: gateway.TypeTyping, Conv: conv, Typing: ptr(true)})
 	typing := cust.expect(gateway.TypeTyping, nil)

@@ -19,6 +19,7 @@ type metrics struct {
 	messages      *prometheus.CounterVec
 	conversations prometheus.Counter
 	pending       prometheus.Counter
+	storeSeconds  prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -56,14 +57,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		pending: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_translations_late_total", Help: "Messages delivered before their translation, which followed.",
 		}),
+		storeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parley_message_store_seconds",
+			Help:    "Time from handing a chat message to the store to its answer (with Redis: the round trip of the script that stores and publishes it).",
+			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1},
+		}),
 	}
 	reg.MustRegister(m.conns, m.framesIn, m.framesOut, m.errors, m.refused, m.slow,
-		m.publishErrors, m.assigned, m.messages, m.conversations, m.pending)
+		m.publishErrors, m.assigned, m.messages, m.conversations, m.pending, m.storeSeconds)
 	return m
 }
 
 // Metric returns the current value of one of the gateway's counters or
-// gauges without labels, summed over label values otherwise.
+// gauges, or the number of observations of a histogram, summed over label
+// values.
 func (s *Server) Metric(name string) (float64, error) {
 	families, err := s.cfg.Registry.Gather()
 	if err != nil {
@@ -75,7 +82,7 @@ func (s *Server) Metric(name string) (float64, error) {
 		}
 		var sum float64
 		for _, m := range f.GetMetric() {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + float64(m.GetHistogram().GetSampleCount())
 		}
 		return sum, nil
 	}

@@ -67,6 +67,8 @@ func (s *Server) post(ctx context.Context, conv session.Conversation, m session.
 // storeMessage stores m and encodes it; published reports whether the
 // store published its event too.
 func (s *Server) storeMessage(ctx context.Context, m session.Message, pending bool, origin uint64) (stored session.Message, dup bool, enc messageEncoding, published bool, err error) {
+	start := time.Now()
+	defer func() { s.metrics.storeSeconds.Observe(time.Since(start).Seconds()) }()
 	if ap, ok := s.store.(appendPublisher); ok {
 		topic := session.ConversationTopic(m.ConversationID)
 		stored, dup, published, err = ap.AppendPublish(ctx, m, s.broker, func(draft *session.Message) (session.Publication, error) {
