@@ -181,8 +181,8 @@ func measureFloor(ctx context.Context, o floorOptions, exe string) (*floorResult
 	p := newPacer(clk, o.Precise)
 	defer p.Stop()
 	rec := make([]byte, o.Size)
-	var cpu0, cpu1 float64
-	var t0, t1 time.Time
+	var cpu0 float64
+	var t0 time.Time
 	var sendErr error
 	for i := int64(0); i < total && ctx.Err() == nil; i++ {
 		at := int64(float64(i) * period)
@@ -201,9 +201,8 @@ func measureFloor(ctx context.Context, o floorOptions, exe string) (*floorResult
 			res.sent++
 		}
 	}
-	cpu1, t1 = ownCPU(), time.Now()
-	if secs := t1.Sub(t0).Seconds(); !t0.IsZero() && secs > 0 {
-		res.senderCPU = (cpu1 - cpu0) / secs
+	if secs := time.Since(t0).Seconds(); !t0.IsZero() && secs > 0 {
+		res.senderCPU = (ownCPU() - cpu0) / secs
 	}
 
 	// Wait for the records in flight, then close the chain from its start:
