@@ -147,10 +147,11 @@ class Widget {
     this.log.append(this.greet);
     const wrap = h('div', { class: 'wrap' }, this.panel, this.launcher);
     // A phone: by the viewport, or by the screen on pages that do not set
-    // a mobile viewport.
-    const phone = () => wrap.classList.toggle('phone', innerWidth <= 480 || (screen.width > 0 && screen.width <= 480));
-    phone();
-    addEventListener('resize', phone);
+    // a mobile viewport. Checked again on open, since a screen can change
+    // without a resize event reaching the page first.
+    this.fit = () => wrap.classList.toggle('phone', innerWidth <= 480 || (screen.width > 0 && screen.width <= 480));
+    this.fit();
+    addEventListener('resize', this.fit);
     root.append(css, wrap);
     document.body.append(host);
   }
@@ -179,6 +180,7 @@ class Widget {
   open() {
     if (this.isOpen) return;
     this.isOpen = true;
+    this.fit();
     this.panel.hidden = false;
     this.launcher.setAttribute('aria-expanded', 'true');
     this.launcher.hidden = true;
