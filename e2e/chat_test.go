@@ -53,8 +53,7 @@ func TestChat(t *testing.T) {
 	assert.Equal(t, want, ag.texts())
 
 	// A reload shows the same history, each message once.
-	cu.navigate(e.shopURL())
-	cu.waitJS("the widget after reload", `!!(window.Parley && window.Parley.ready)`)
+	cu.load(e.shopURL())
 	cu.open()
 	cu.waitText("Thanks!")
 	cu.waitInLog("joined")

@@ -7,6 +7,10 @@ import (
 // W is the widget's shadow root in page expressions.
 const W = `document.querySelector('parley-widget').shadowRoot`
 
+// widgetShown is true once the widget is on the page and shown: it stays
+// hidden, and cannot take the focus, until its styles have loaded.
+const widgetShown = `!!(window.Parley && window.Parley.ready && document.querySelector('parley-widget') && !document.querySelector('parley-widget').hidden)`
+
 // customer drives the widget on the customer site.
 type customer struct{ *tab }
 
@@ -14,7 +18,7 @@ type customer struct{ *tab }
 func (c customer) load(url string) {
 	c.t.Helper()
 	c.navigate(url)
-	c.waitJS("the widget to load", `!!(window.Parley && window.Parley.ready && document.querySelector('parley-widget') && !document.querySelector('parley-widget').hidden)`)
+	c.waitJS("the widget to load", widgetShown)
 }
 
 // open opens the chat panel.
@@ -40,10 +44,11 @@ func (c customer) send(text string) {
 	c.typeText("\r")
 }
 
-// focusInput puts the keyboard focus in the message box.
+// focusInput puts the keyboard focus in the message box, waiting until it
+// can take it: keys typed before then would go to the page.
 func (c customer) focusInput() {
 	c.t.Helper()
-	c.eval(W+`.querySelector('textarea').focus(), true`, nil)
+	c.waitJS("the message box to take the focus", `(() => { const i = `+W+`.querySelector('textarea'); i.focus(); return `+W+`.activeElement === i })()`)
 }
 
 // texts returns the text of every chat message shown, in order.

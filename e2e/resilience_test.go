@@ -44,8 +44,7 @@ func TestGatewayRestart(t *testing.T) {
 	assert.Equal(t, want, ag.texts())
 
 	// A reload after all that still shows each message once.
-	cu.navigate(e.shopURL())
-	cu.waitJS("the widget after reload", `!!(window.Parley && window.Parley.ready)`)
+	cu.load(e.shopURL())
 	cu.open()
 	cu.waitText("After the restart")
 	assert.Equal(t, want, cu.texts())

@@ -56,7 +56,7 @@ func TestQueuedCallsAndEvents(t *testing.T) {
 
 	cu := customer{newDevice(t, root, "").first()}
 	cu.navigate(e.shopURL() + "?stub=1")
-	cu.waitJS("the queued open() to run", `!!document.querySelector('parley-widget') && !`+W+`.querySelector('.panel').hidden`)
+	cu.waitJS("the queued open() to run", widgetShown+` && !`+W+`.querySelector('.panel').hidden`)
 	cu.eval(W+`.querySelector('.prechat .link').click(), true`, nil) // skip the form
 	cu.send("Queued calls work")
 	ag.waitText("Queued calls work")
