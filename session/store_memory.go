@@ -23,6 +23,8 @@ import (
 // goroutine to stop.
 type Memory struct {
 	limits Limits
+	// now reads the clock; tests step it by hand.
+	now func() time.Time
 	// epoch is when the store was made: memSent times count from it, on
 	// the monotonic clock.
 	epoch time.Time
@@ -89,6 +91,7 @@ func NewMemory(cfg MemoryConfig) *Memory {
 	cfg = cfg.withDefaults()
 	return &Memory{
 		limits:       cfg.Limits,
+		now:          time.Now,
 		epoch:        time.Now(),
 		convs:        make(map[string]*memConv),
 		visitors:     make(map[visitorKey]*memConv),
@@ -118,7 +121,7 @@ func (s *Memory) OpenConversation(ctx context.Context, c Conversation) (Conversa
 	if mc, ok := s.visitors[vk]; ok {
 		return mc.c, false, nil
 	}
-	now := time.Now()
+	now := s.now()
 	s.expire(now)
 	c.ID = NewID()
 	c.AgentID = ""
@@ -181,7 +184,7 @@ func (s *Memory) Conversations(ctx context.Context, siteID string, f Filter, lim
 		return []Conversation{}, nil
 	}
 	out := []Conversation{}
-	now := time.Now()
+	now := s.now()
 	for i := len(site.convs) - 1; i >= 0; i-- {
 		if limit > 0 && len(out) >= limit {
 			break
@@ -209,7 +212,7 @@ func (s *Memory) Append(ctx context.Context, m Message) (Message, bool, error) {
 	if !ok {
 		return Message{}, false, fmt.Errorf("session: append to conversation %q: %w", m.ConversationID, ErrNotFound)
 	}
-	now := time.Now()
+	now := s.now()
 	if m.ClientID != "" {
 		if seq, ok := s.sentSeq(mc, clientKey{m.SenderID, m.ClientID}, now); ok {
 			if stored, ok := mc.message(seq); ok {

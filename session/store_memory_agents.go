@@ -63,7 +63,7 @@ func (s *Memory) SetAgent(ctx context.Context, a Agent) error {
 		return errors.New("session: set agent without an ID")
 	}
 	a.Languages = slices.Clone(a.Languages)
-	now := time.Now()
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ag := s.agent(a.SiteID, a.ID)
@@ -93,7 +93,7 @@ func (s *Memory) Heartbeat(ctx context.Context, siteID, agentID string) error {
 	if !ok || !ag.known {
 		return fmt.Errorf("session: heartbeat of agent %q: %w", agentID, ErrNotFound)
 	}
-	ag.a.LastSeen = time.Now()
+	ag.a.LastSeen = s.now()
 	return nil
 }
 

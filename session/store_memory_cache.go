@@ -27,7 +27,7 @@ func (s *Memory) CacheGet(ctx context.Context, key string) (string, error) {
 	s.mu.RLock()
 	e, ok := s.cache[key]
 	s.mu.RUnlock()
-	if !ok || e.expired(time.Now()) {
+	if !ok || e.expired(s.now()) {
 		return "", fmt.Errorf("session: cache key %q: %w", key, ErrNotFound)
 	}
 	return e.value, nil
@@ -40,7 +40,7 @@ func (s *Memory) CacheSet(ctx context.Context, key, value string, ttl time.Durat
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.now()
 	e := memCacheEntry{value: value}
 	if ttl > 0 {
 		e.expires = now.Add(ttl)

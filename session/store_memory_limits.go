@@ -48,7 +48,7 @@ type memExpiry struct {
 func (s *Memory) live(id string) (*memConv, bool) {
 	mc, ok := s.convs[id]
 	// Only a closed conversation expires: others need not read the clock.
-	if !ok || mc.c.State == StateClosed && s.expired(mc, time.Now()) {
+	if !ok || mc.c.State == StateClosed && s.expired(mc, s.now()) {
 		return nil, false
 	}
 	return mc, true

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // Queue implements Store.
@@ -46,7 +45,7 @@ func (s *Memory) Assign(ctx context.Context, conversationID, agentID string, max
 	if maxActive > 0 && ag.active >= maxActive {
 		return Conversation{}, fmt.Errorf("session: assign conversation %q to agent %q: %w", conversationID, agentID, ErrCapacity)
 	}
-	now := time.Now()
+	now := s.now()
 	s.dequeue(mc)
 	mc.c.State = StateActive
 	mc.c.AgentID = agentID
@@ -77,7 +76,7 @@ func (s *Memory) Transfer(ctx context.Context, conversationID, fromAgentID, toAg
 	if maxActive > 0 && to.active >= maxActive {
 		return Conversation{}, fmt.Errorf("session: transfer conversation %q to agent %q: %w", conversationID, toAgentID, ErrCapacity)
 	}
-	now := time.Now()
+	now := s.now()
 	s.agent(mc.c.SiteID, fromAgentID).release()
 	to.take(now)
 	mc.c.AgentID = toAgentID
@@ -99,7 +98,7 @@ func (s *Memory) Requeue(ctx context.Context, conversationID string, front bool,
 	if mc.c.State != StateActive && mc.c.State != StateBot {
 		return Conversation{}, fmt.Errorf("session: requeue conversation %q in state %q: %w", conversationID, mc.c.State, ErrConflict)
 	}
-	now := time.Now()
+	now := s.now()
 	s.releaseAgent(mc)
 	mc.c.State = StateQueued
 	mc.c.BotID = ""
@@ -121,7 +120,7 @@ func (s *Memory) Close(ctx context.Context, conversationID, by string) (Conversa
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	s.expire(now)
 	mc, ok := s.live(conversationID)
 	if !ok {
