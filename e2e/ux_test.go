@@ -47,7 +47,8 @@ func TestWidgetKeyboardAndPhone(t *testing.T) {
 }
 
 // TestQueuedCallsAndEvents calls window.Parley before the widget has loaded:
-// the calls run once it has, and handlers see messages.
+// the calls run once it has, the panel they open gets the focus, and
+// handlers see messages.
 func TestQueuedCallsAndEvents(t *testing.T) {
 	e := newEnv(t)
 	root := newBrowser(t)
@@ -57,6 +58,8 @@ func TestQueuedCallsAndEvents(t *testing.T) {
 	cu := customer{newDevice(t, root, "").first()}
 	cu.navigate(e.shopURL() + "?stub=1")
 	cu.waitJS("the queued open() to run", widgetShown+` && !`+W+`.querySelector('.panel').hidden`)
+	// Opened while still hidden, the panel takes the focus once shown.
+	assert.Equal(t, "name", cu.text(W+`.activeElement && `+W+`.activeElement.name`))
 	cu.eval(W+`.querySelector('.prechat .link').click(), true`, nil) // skip the form
 	cu.send("Queued calls work")
 	ag.waitText("Queued calls work")

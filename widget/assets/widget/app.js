@@ -111,7 +111,14 @@ class Widget {
     const host = h('parley-widget', { hidden: true });
     const root = host.attachShadow({ mode: 'open' });
     const css = h('link', { rel: 'stylesheet', href: this.origin + '/widget/widget.css' });
-    const show = () => { host.hidden = false; };
+    // Shown once styled. A panel opened before then (a call queued by the
+    // page) could not take the focus while hidden: it takes it now,
+    // unless the visitor has moved on to something else on the page.
+    const show = () => {
+      if (!host.hidden) return;
+      host.hidden = false;
+      if (this.isOpen && (!document.activeElement || document.activeElement === document.body)) this.focusPanel();
+    };
     css.addEventListener('load', show);
     css.addEventListener('error', show);
     setTimeout(show, 3000);
@@ -190,10 +197,16 @@ class Widget {
     this.prechat.hidden = !ask;
     this.composer.hidden = ask || this.state === 'closed';
     if (!ask) this.conn.start();
-    (ask ? this.prechat.querySelector('input') : this.input).focus();
+    this.focusPanel();
     this.scroll();
     this.markRead();
     this.emit('open');
+  }
+
+  // focusPanel puts the focus where the visitor starts: the pre-chat form
+  // while it shows, the message box otherwise.
+  focusPanel() {
+    (this.prechat.hidden ? this.input : this.prechat.querySelector('input')).focus();
   }
 
   close() {
