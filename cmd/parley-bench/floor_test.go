@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestFloorRelaysEveryRecordThroughItsProcesses(t *testing.T) {
 	var out bytes.Buffer
 	res.Print(&out)
 	assert.Contains(t, out.String(), "3 loopback hops through 2 relay processes")
-	assert.Regexp(t, `from write\s+200\s+200\s+0\s`, out.String())
+	assert.Regexp(t, fmt.Sprintf(`from write\s+%d\s+%d\s+0\s`, res.sent, res.sent), out.String())
 }
 
 func TestFloorCommand(t *testing.T) {
